@@ -1,0 +1,26 @@
+"""aiortc_transport: WebRTC data channels over an ORTC transport stack.
+
+ICE (aioice) -> DTLS 1.2 (pyOpenSSL) -> SCTP (a sans-I/O RFC 9260 association) -> DCEP.
+The public names follow aiortc's ORTC API so that an aiortc user can switch imports.
+"""
+
+from __future__ import annotations
+
+from .exceptions import (
+    InvalidAccessError,
+    InvalidStateError,
+    OperationError,
+    ParseError,
+    ProtocolError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InvalidAccessError",
+    "InvalidStateError",
+    "OperationError",
+    "ParseError",
+    "ProtocolError",
+    "__version__",
+]
