@@ -162,7 +162,7 @@ def test_data_chunk_flags_and_parse_entry_point() -> None:
     assert chunk.flags == 0x05
     value = chunk.serialize()[4:17]
     assert DataChunk.parse_untrusted(0x05, value) == chunk
-    assert DataChunk.parse_untrusted(0x05, memoryview(value)).user_data == b"x"
+    assert DataChunk.parse_untrusted(0x05, memoryview(value)).user_data == b"x"  # type: ignore[arg-type]
     # reserved flag bits are ignored
     assert DataChunk.parse_untrusted(0xF5, value) == chunk
 

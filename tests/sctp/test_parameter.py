@@ -120,6 +120,7 @@ def test_last_parameter_may_lack_its_padding() -> None:
         ("c0000002", "below 4"),
         ("00070010 0000", "past the end"),
         ("c0000004 00", "truncated parameter header"),
+        ("00010005 010000", "bad parameter padding"),
     ],
 )
 def test_malformed_parameter_lists(data: str, message: str) -> None:

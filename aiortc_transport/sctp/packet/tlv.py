@@ -94,8 +94,9 @@ def iter_tlvs_untrusted(data: bytes) -> Iterator[tuple[int, bytes]]:
         yield tlv_type, data[offset + PARAMETER_HEADER_SIZE : value_end]
         next_offset = offset + ((length + 3) & ~3)
         if next_offset > end:
-            # The last TLV without its padding: allowed, the chunk padding covers it.
-            if value_end != end:  # pragma: no cover - value_end <= end < next_offset
+            # The last TLV without its padding is allowed (the chunk padding covers it), but
+            # not with a part of it.
+            if value_end != end:
                 raise ParseError("bad parameter padding")
             return
         offset = next_offset

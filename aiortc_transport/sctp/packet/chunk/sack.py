@@ -53,9 +53,15 @@ class SackChunk:
                 f"SACK announces {n_gaps} gap blocks and {n_dups} duplicates in "
                 f"{len(value) - 12} bytes"
             )
-        raw = struct.unpack_from(f"!{2 * n_gaps}H{n_dups}I", value, 12)
-        gaps = list(zip(raw[0 : 2 * n_gaps : 2], raw[1 : 2 * n_gaps : 2], strict=True))
-        return cls(cum_tsn, a_rwnd, gaps, list(raw[2 * n_gaps :]))
+        if n_gaps:
+            edges = iter(struct.unpack_from(f"!{2 * n_gaps}H", value, 12))
+            gaps = list(zip(edges, edges, strict=False))
+        else:
+            gaps = []
+        duplicates = (
+            list(struct.unpack_from(f"!{n_dups}I", value, 12 + 4 * n_gaps)) if n_dups else []
+        )
+        return cls(cum_tsn, a_rwnd, gaps, duplicates)
 
     def serialize(self) -> bytes:
         """Encode the whole chunk."""
