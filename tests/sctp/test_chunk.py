@@ -97,6 +97,7 @@ EXAMPLES: list[tuple[Chunk, str, str]] = [
         "ABORT user-initiated-abort('Close called')",
     ),
     (AbortChunk([], tag_reflected=True), "06010004", "ABORT[T]"),
+    (ErrorChunk([]), "09000004", "ERROR"),
     (ShutdownChunk(0xFFFFFFFF), "07000008 ffffffff", "SHUTDOWN cum_tsn=4294967295"),
     (ShutdownAckChunk(), "08000004", "SHUTDOWN_ACK"),
     (

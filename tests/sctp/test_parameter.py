@@ -151,3 +151,12 @@ def test_malformed_parameter_values(parameter_type: int, value: str) -> None:
 
 def test_unknown_parameter_keeps_type_and_value() -> None:
     assert parse_parameter_untrusted(0x4005, b"xyz") == UnknownParameter(0x4005, b"xyz")
+
+
+def test_unknown_parameter_upper_bits() -> None:
+    """RFC 9260 section 3.2.1: 00 stop, 01 stop + report, 10 skip, 11 skip + report."""
+    bits = [
+        (UnknownParameter(t, b"").skip, UnknownParameter(t, b"").report)
+        for t in (0x3FFF, 0x4001, 0x8003, 0xC006)
+    ]
+    assert bits == [(False, False), (False, True), (True, False), (True, True)]
