@@ -26,6 +26,7 @@ from aiortc_transport.exceptions import ParseError
 from aiortc_transport.sctp.packet.tlv import CHUNK_HEADER
 
 _FIXED = struct.Struct("!IIHH")
+_GAP = struct.Struct("!HH")
 
 
 @dataclass(slots=True)
@@ -53,11 +54,7 @@ class SackChunk:
                 f"SACK announces {n_gaps} gap blocks and {n_dups} duplicates in "
                 f"{len(value) - 12} bytes"
             )
-        if n_gaps:
-            edges = iter(struct.unpack_from(f"!{2 * n_gaps}H", value, 12))
-            gaps = list(zip(edges, edges, strict=False))
-        else:
-            gaps = []
+        gaps = list(_GAP.iter_unpack(value[12 : 12 + 4 * n_gaps])) if n_gaps else []
         duplicates = (
             list(struct.unpack_from(f"!{n_dups}I", value, 12 + 4 * n_gaps)) if n_dups else []
         )
