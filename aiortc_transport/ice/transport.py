@@ -160,6 +160,8 @@ class RTCIceTransport(AsyncIOEventEmitter):
         (never in loopback mode) needs a look-up, which then runs in the background.
         Candidates given after end-of-candidates or after ``stop()`` are ignored.
         """
+        if candidate is not None and not isinstance(candidate, RTCIceCandidate):
+            raise TypeError(f"expected an RTCIceCandidate or None, not {type(candidate).__name__}")
         if self.__state == "closed" or self._remote_end:
             return _Done()
         if candidate is None:
@@ -168,8 +170,6 @@ class RTCIceTransport(AsyncIOEventEmitter):
             if self.__state == "connected":
                 self._set_state("completed")
             return _Done()
-        if not isinstance(candidate, RTCIceCandidate):
-            raise TypeError(f"expected an RTCIceCandidate or None, not {type(candidate).__name__}")
         task = self._connection.add_remote_candidate_nowait(candidate_to_aioice(candidate))
         return _Done() if task is None else _Pending(task)
 
