@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from typing import cast
 
 import pytest
 
@@ -373,10 +374,12 @@ async def test_consent_recovers_from_disconnected() -> None:
     await connect(a, b)
     pair = b.transport._connection.selected_pair
     assert pair is not None
-    # Bob stops reading his socket: Alice's consent checks go unanswered.
-    pair.protocol.transport.pause_reading()
+    # Bob stops reading his socket: Alice's consent checks go unanswered. (asyncio's UDP
+    # transports support pausing although DatagramTransport does not declare it.)
+    socket_reader = cast(asyncio.ReadTransport, pair.protocol.transport)
+    socket_reader.pause_reading()
     await a.states.wait_for("disconnected", timeout=3)
-    pair.protocol.transport.resume_reading()
+    socket_reader.resume_reading()
     await a.states.wait_for("completed", timeout=3)
     assert a.states.states == [*CONNECTED, "disconnected", "completed"]
     await a.transport.stop()
