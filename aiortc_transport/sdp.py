@@ -852,7 +852,8 @@ def build_answer(
         candidates=candidates,
         end_of_candidates=end_of_candidates,
         ice_lite=ice_lite,
-        ice_options=("trickle",) if "trickle" in remote.ice_options else (),
+        # RFC 8840 section 4.1: we support trickle ICE, so we say so, offer or answer.
+        ice_options=("trickle",),
         session_id=session_id,
         session_version=session_version,
     )
