@@ -100,6 +100,7 @@ logger = logging.getLogger(__name__)
 # message is sent as one zero byte with its own PPID.
 _EMPTY_PAYLOAD = b"\x00"
 _ACK_PAYLOAD = DataChannelAck().serialize()
+_OPEN_TYPE_BYTE = bytes([DCEP_OPEN_MESSAGE_TYPE])
 
 
 # --------------------------------------------------------------------------- actions
@@ -651,9 +652,10 @@ class DataChannelManager:
         except ParseError as exc:
             self.stats.dcep_malformed += 1
             logger.debug("malformed DCEP message on stream %d: %s", stream_id, exc)
-            if data[:1] == bytes([DCEP_OPEN_MESSAGE_TYPE]) and not self._is_used(stream_id):
+            if data[:1] == _OPEN_TYPE_BYTE and not self._is_used(stream_id):
                 # RFC 8832 section 6: an OPEN that "itself is not well formed" is refused
                 # by closing the channel, without an ACK.
+                self.stats.opens_refused += 1
                 self._refuse(stream_id)
             return
         if isinstance(message, DataChannelOpen):
