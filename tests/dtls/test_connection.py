@@ -250,7 +250,8 @@ def test_data_only_peer_without_srtp(cert_a: RTCCertificate, cert_z: RTCCertific
     assert a.state is z.state is DtlsState.CONNECTED
 
 
-def _rsa_certificate() -> RTCCertificate:
+@pytest.fixture(scope="module")
+def rsa_certificate() -> RTCCertificate:
     # A large certificate makes the server flight span several datagrams.
     key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "x" * 60)])
@@ -269,8 +270,10 @@ def _rsa_certificate() -> RTCCertificate:
 
 
 @pytest.mark.parametrize("mtu", [1200, 500, 300])
-def test_handshake_flights_split_to_mtu(cert_a: RTCCertificate, mtu: int) -> None:
-    big = _rsa_certificate()
+def test_handshake_flights_split_to_mtu(
+    cert_a: RTCCertificate, rsa_certificate: RTCCertificate, mtu: int
+) -> None:
+    big = rsa_certificate
     server = DtlsConnection("server", big, cert_a.getFingerprints()[:1], mtu=mtu)
     client = DtlsConnection("client", cert_a, big.getFingerprints()[:1], mtu=mtu)
     sizes: list[int] = []
