@@ -74,6 +74,8 @@ _CHECK_MAX_RTO = 1.6
 # RFC 7983 section 7: a first byte in 20..63 is DTLS, 0..3 is STUN. DTLS datagrams skip
 # aioice's STUN parser on the hot path.
 _DTLS_FIRST, _DTLS_LAST = 20, 63
+# The shortest wait for a consent response, whatever the interval.
+_CONSENT_MIN_TIMEOUT = 0.5
 # Data received before the upper layer is ready is held, up to this many datagrams.
 DEFAULT_MAX_PENDING_DATAGRAMS = 256
 
@@ -471,8 +473,10 @@ class IceConnection(Connection):
         if remote_password is None:
             return False
         key = remote_password.encode("utf8")
-        # Retransmit within one interval; four tries per interval tolerate some loss.
-        timeout = self.consent_interval
+        # Wait one interval for the answer, but never less than _CONSENT_MIN_TIMEOUT, so a
+        # busy event loop is not mistaken for a vanished peer; a few retransmissions within
+        # it tolerate some loss.
+        timeout = max(self.consent_interval, _CONSENT_MIN_TIMEOUT)
         for pair in list(self._nominated.values()):
             protocol = pair.protocol
             request = self.build_request(pair, nominate=False)

@@ -115,6 +115,7 @@ class RTCIceTransport(AsyncIOEventEmitter):
         self._role = _check_role(role)
         self._start: asyncio.Future[None] | None = None
         self._remote_end = False
+        self._closing: asyncio.Future[None] | None = None
 
     # -- attributes -----------------------------------------------------------------------
 
@@ -215,6 +216,13 @@ class RTCIceTransport(AsyncIOEventEmitter):
         self._start.add_done_callback(lambda f: f.cancelled() or f.exception())
         try:
             await self._run(remoteParameters)
+        except asyncio.CancelledError:
+            # A cancelled start() leaves no checks behind: the transport fails for good.
+            self._start.cancel()
+            if self.__state != "closed":
+                self._set_state("failed")
+                self._closing = asyncio.ensure_future(self._connection.close())
+            raise
         except BaseException as exc:
             if not self._start.done():
                 self._start.set_exception(exc)
@@ -254,6 +262,8 @@ class RTCIceTransport(AsyncIOEventEmitter):
         if self.__state == "closed":
             return
         self._set_state("closed")
+        if self._closing is not None:
+            await self._closing
         await self._connection.close()
 
     # -- datagram link for the DTLS layer (see aiortc_transport/_link.py) ------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from typing import cast
 
 import pytest
 
@@ -364,3 +365,35 @@ async def test_candidate_after_end_of_candidates_is_ignored() -> None:
 
 def _other_parameters() -> RTCIceParameters:
     return RTCIceParameters(usernameFragment="abcd", password="p" * 22)
+
+
+async def test_consent_recovers_from_disconnected() -> None:
+    a = make_side("controlling", consent_interval=0.1, consent_timeout=5.0)
+    b = make_side("controlled")
+    await exchange_candidates(a, b)
+    await connect(a, b)
+    pair = b.transport._connection.selected_pair
+    assert pair is not None
+    # Bob stops reading his socket: Alice's consent checks go unanswered. (asyncio's UDP
+    # transports support pausing although DatagramTransport does not declare it.)
+    socket_reader = cast(asyncio.ReadTransport, pair.protocol.transport)
+    socket_reader.pause_reading()
+    await a.states.wait_for("disconnected", timeout=3)
+    socket_reader.resume_reading()
+    await a.states.wait_for("completed", timeout=3)
+    assert a.states.states == [*CONNECTED, "disconnected", "completed"]
+    await a.transport.stop()
+    await b.transport.stop()
+
+
+async def test_cancelled_start_fails_the_transport() -> None:
+    a = make_side("controlling")
+    a.transport.addRemoteCandidate(closed_port_candidate())
+    start = asyncio.ensure_future(a.transport.start(_other_parameters()))
+    await a.states.wait_for("checking")
+    start.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await start
+    assert a.states.states == ["checking", "failed"]
+    await a.transport.stop()
+    assert a.states.states == ["checking", "failed", "closed"]
