@@ -49,7 +49,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from cryptography import x509
 from cryptography.hazmat.bindings.openssl.binding import Binding
@@ -120,6 +120,16 @@ _BIO_READ_SIZE: Final = 65536
 MAX_EARLY_DATAGRAMS: Final = 16
 
 _LIB = Binding.lib
+_FFI = Binding.ffi
+#: The data path calls SSL_write/SSL_read and the memory BIOs directly through the cffi
+#: handles pyOpenSSL's Connection holds, skipping pyOpenSSL's per-call SSL_get_error and
+#: buffer allocation (about half the per-record cost). Errors still go through pyOpenSSL.
+#: If a pyOpenSSL release renames those handles, the public API is used instead.
+_HAS_RAW_CALLS: Final = all(
+    hasattr(_LIB, name) for name in ("SSL_write", "SSL_read", "BIO_read", "BIO_write")
+)
+#: Largest record OpenSSL can write: 2^14 plaintext plus the worst CBC/HMAC expansion.
+_WRITE_BUFFER_SIZE: Final = MAX_APPLICATION_DATA + 2048 + 13
 
 
 class DtlsState(enum.Enum):
@@ -283,6 +293,16 @@ class DtlsConnection:
         # messages to this size. OP_NO_QUERY_MTU (set on the context) stops OpenSSL from
         # asking the (memory) BIO and overriding it.
         self._ssl.set_ciphertext_mtu(mtu)
+        raw = (
+            getattr(self._ssl, "_ssl", None),
+            getattr(self._ssl, "_into_ssl", None),
+            getattr(self._ssl, "_from_ssl", None),
+        )
+        self._raw: tuple[Any, Any, Any] | None = (
+            raw if _HAS_RAW_CALLS and all(h is not None for h in raw) else None
+        )
+        self._read_buffer = _FFI.new("char[]", _READ_SIZE)
+        self._write_buffer = _FFI.new("char[]", _WRITE_BUFFER_SIZE)
         if role == "client":
             self._ssl.set_connect_state()
         else:
@@ -372,12 +392,12 @@ class DtlsConnection:
 
         state = self._state
         if state is DtlsState.CONNECTED:
-            self._ssl.bio_write(data)
             if single and data[0] == CONTENT_TYPE_APPLICATION_DATA:
                 # The data path: one record, so at most one plaintext comes out, and a
                 # valid application-data record makes OpenSSL write nothing back.
-                self._read_one()
+                self._read_one(data)
             else:
+                self._ssl.bio_write(data)
                 self._read_all(now)
                 self._flush_output()
         elif state is DtlsState.HANDSHAKING:
@@ -426,10 +446,23 @@ class DtlsConnection:
             raise OperationError(
                 f"{len(data)} bytes exceed one DTLS record ({MAX_APPLICATION_DATA})"
             )
+        if type(data) is not bytes:
+            data = bytes(data)  # cffi passes only bytes as char* without a copy
         ssl = self._ssl
+        raw = self._raw
         try:
-            ssl.send(data)
-            datagram = ssl.bio_read(len(data) + 512)
+            if raw is not None:
+                written = _LIB.SSL_write(raw[0], data, len(data))
+                if written <= 0:
+                    ssl._raise_ssl_error(raw[0], written)
+                    raise SSL.Error("SSL_write failed")
+                size = _LIB.BIO_read(raw[2], self._write_buffer, _WRITE_BUFFER_SIZE)
+                if size <= 0:
+                    raise SSL.Error("no record after SSL_write")
+                datagram: bytes = _FFI.buffer(self._write_buffer, size)[:]
+            else:
+                ssl.send(data)
+                datagram = ssl.bio_read(_WRITE_BUFFER_SIZE)
         except SSL.Error as exc:
             # Only a broken connection makes SSL_write fail after the handshake.
             self._fail_connection(_ssl_error_reason(exc))
@@ -568,8 +601,18 @@ class DtlsConnection:
 
     # ------------------------------------------------------------------ reading
 
-    def _read_one(self) -> None:
+    def _read_one(self, datagram: bytes) -> None:
+        raw = self._raw
         try:
+            if raw is not None:
+                _LIB.BIO_write(raw[1], datagram, len(datagram))
+                size = _LIB.SSL_read(raw[0], self._read_buffer, _READ_SIZE)
+                if size > 0:
+                    self._events.append(ApplicationData(_FFI.buffer(self._read_buffer, size)[:]))
+                    return
+                self._ssl._raise_ssl_error(raw[0], size)
+                return
+            self._ssl.bio_write(datagram)
             data = self._ssl.recv(_READ_SIZE)
         except SSL.WantReadError:
             # Discarded by OpenSSL: bad MAC, replayed or out-of-epoch record

@@ -508,3 +508,32 @@ def test_app_data_racing_the_final_flight_is_delivered_after_completion(
     client_events = events(client)
     assert isinstance(client_events[0], HandshakeComplete)
     assert client_events[1:] == [ApplicationData(b"early bird")]
+
+
+def test_encrypt_accepts_bytes_like(cert_a: RTCCertificate, cert_z: RTCCertificate) -> None:
+    a, z = make_pair(cert_a, cert_z)
+    handshake(a, z)
+    events(a), events(z)
+    for payload in (bytearray(b"abc"), memoryview(b"defg")):
+        z.receive_datagram(a.encrypt(payload), 0.0)
+    assert events(z) == [ApplicationData(b"abc"), ApplicationData(b"defg")]
+
+
+def test_public_api_fallback_path(cert_a: RTCCertificate, cert_z: RTCCertificate) -> None:
+    """Without pyOpenSSL's raw handles the core uses pyOpenSSL's public calls only."""
+    a, z = make_pair(cert_a, cert_z)
+    a._raw = None
+    z._raw = None
+    handshake(a, z)
+    events(a), events(z)
+    z.receive_datagram(a.encrypt(b"slow path"), 0.0)
+    a.receive_datagram(z.encrypt(b"back"), 0.0)
+    assert events(z) == [ApplicationData(b"slow path")]
+    assert events(a) == [ApplicationData(b"back")]
+    tampered = bytearray(a.encrypt(b"x"))
+    tampered[-1] ^= 1
+    z.receive_datagram(bytes(tampered), 0.0)
+    assert events(z) == []
+    a.close()
+    pump(a, z)
+    assert events(z) == [CloseNotify()]
