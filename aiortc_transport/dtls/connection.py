@@ -395,7 +395,9 @@ class DtlsConnection:
             if single and data[0] == CONTENT_TYPE_APPLICATION_DATA:
                 # The data path: one record, so at most one plaintext comes out, and a
                 # valid application-data record makes OpenSSL write nothing back.
-                self._read_one(data)
+                plaintext = self._read_one(data)
+                if plaintext is not None:
+                    self._events.append(ApplicationData(plaintext))
             else:
                 self._ssl.bio_write(data)
                 self._read_all(now)
@@ -410,6 +412,26 @@ class DtlsConnection:
                 self.counters.dropped_early += 1
         else:
             self.counters.dropped_after_close += 1
+
+    def decrypt(self, data: bytes, now: float) -> bytes | None:
+        """:meth:`receive_datagram`, returning application data instead of queuing it.
+
+        The receive fast path for the layer above: when ``data`` is one application-data
+        record and decrypts, its plaintext is returned and no event is queued. In every
+        other case the datagram is handled exactly as by :meth:`receive_datagram` and
+        ``None`` is returned (events and datagrams may then be pending).
+        """
+        size = len(data)
+        if (
+            self._state is DtlsState.CONNECTED
+            and size > RECORD_HEADER_SIZE
+            and data[0] == CONTENT_TYPE_APPLICATION_DATA
+            and (data[11] << 8 | data[12]) + RECORD_HEADER_SIZE == size
+        ):
+            self.counters.datagrams_received += 1
+            return self._read_one(data)
+        self.receive_datagram(data, now)
+        return None
 
     def handle_timer(self, now: float) -> None:
         """Act on the deadline returned by :meth:`get_timer` (early calls are harmless)."""
@@ -601,30 +623,30 @@ class DtlsConnection:
 
     # ------------------------------------------------------------------ reading
 
-    def _read_one(self, datagram: bytes) -> None:
+    def _read_one(self, datagram: bytes) -> bytes | None:
+        """Feed one application-data record; return its plaintext, or ``None``."""
         raw = self._raw
         try:
             if raw is not None:
                 _LIB.BIO_write(raw[1], datagram, len(datagram))
                 size = _LIB.SSL_read(raw[0], self._read_buffer, _READ_SIZE)
                 if size > 0:
-                    self._events.append(ApplicationData(_FFI.buffer(self._read_buffer, size)[:]))
-                    return
+                    plaintext: bytes = _FFI.buffer(self._read_buffer, size)[:]
+                    return plaintext
                 self._ssl._raise_ssl_error(raw[0], size)
-                return
+                return None
             self._ssl.bio_write(datagram)
-            data = self._ssl.recv(_READ_SIZE)
+            return self._ssl.recv(_READ_SIZE)
         except SSL.WantReadError:
             # Discarded by OpenSSL: bad MAC, replayed or out-of-epoch record
             # (RFC 6347 section 4.1.2.7 says to drop those silently).
-            return
+            return None
         except SSL.ZeroReturnError:
             self._handle_close_notify()
-            return
+            return None
         except SSL.Error as exc:
             self._fail_connection(_ssl_error_reason(exc))
-            return
-        self._events.append(ApplicationData(data))
+            return None
 
     def _read_all(self, now: float) -> None:
         ssl = self._ssl

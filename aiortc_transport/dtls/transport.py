@@ -302,7 +302,16 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         conn = self._conn
         if conn is None:
             return
-        conn.receive_datagram(data, asyncio.get_running_loop().time())
+        plaintext = conn.decrypt(data, asyncio.get_running_loop().time())
+        if plaintext is not None:
+            receiver = self._receiver
+            if receiver is not None:
+                try:
+                    receiver(plaintext)
+                except Exception:
+                    logger.exception("RTCDtlsTransport: the datagram receiver failed")
+                return
+            self._hold(plaintext)
         self._process(conn)
 
     def _on_timer(self) -> None:
@@ -321,10 +330,8 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
                 receiver = self._receiver
                 if receiver is not None:
                     self._deliver(receiver, event.data)
-                elif len(self._pending) < MAX_PENDING_MESSAGES:
-                    self._pending.append(event.data)
                 else:
-                    self.dropped_no_receiver += 1
+                    self._hold(event.data)
             elif isinstance(event, HandshakeComplete):
                 self._on_handshake_complete(conn, event)
             elif isinstance(event, CloseNotify):
@@ -349,6 +356,12 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         started = self._started
         if started is not None and not started.done():
             started.set_result(None)
+
+    def _hold(self, data: bytes) -> None:
+        if len(self._pending) < MAX_PENDING_MESSAGES:
+            self._pending.append(data)
+        else:
+            self.dropped_no_receiver += 1
 
     def _deliver(self, receiver: DatagramReceiver, data: bytes) -> None:
         try:

@@ -537,3 +537,31 @@ def test_public_api_fallback_path(cert_a: RTCCertificate, cert_z: RTCCertificate
     a.close()
     pump(a, z)
     assert events(z) == [CloseNotify()]
+
+
+def test_decrypt_fast_path(cert_a: RTCCertificate, cert_z: RTCCertificate) -> None:
+    a, z = make_pair(cert_a, cert_z)
+    handshake(a, z)
+    events(a), events(z)
+    received_before = z.counters.datagrams_received
+    assert z.decrypt(a.encrypt(b"fast"), 0.0) == b"fast"
+    assert events(z) == []  # returned, not queued
+    tampered = bytearray(a.encrypt(b"x"))
+    tampered[20] ^= 0xFF
+    assert z.decrypt(bytes(tampered), 0.0) is None
+    # Anything that is not one application-data record takes the general path.
+    assert z.decrypt(b"", 0.0) is None
+    assert z.decrypt(b"\x80\x00", 0.0) is None
+    assert z.decrypt(b"\x17\xfe\xfd" + bytes(8) + b"\x00\x05", 0.0) is None
+    two = a.encrypt(b"one") + a.encrypt(b"two")
+    assert z.decrypt(two, 0.0) is None
+    assert events(z) == [ApplicationData(b"one"), ApplicationData(b"two")]
+    assert z.counters.datagrams_received == received_before + 6
+    assert z.counters.dropped_not_dtls == 2
+    assert z.counters.dropped_malformed == 1
+    a.close()
+    for datagram in a.datagrams_to_send():
+        assert z.decrypt(datagram, 0.0) is None
+    assert events(z) == [CloseNotify()]
+    assert z.decrypt(b"\x17" + bytes(12), 0.0) is None  # after close: counted, ignored
+    assert z.counters.dropped_after_close == 1
