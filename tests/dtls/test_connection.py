@@ -368,7 +368,9 @@ def test_non_dtls_and_garbage_are_dropped_and_counted(
     assert z.state is DtlsState.CONNECTED
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     garbage=st.lists(st.binary(max_size=300), max_size=5),
     prefix=st.sampled_from([20, 21, 22, 23, 25, 47]),

@@ -349,3 +349,25 @@ async def test_api_misuse() -> None:
     finally:
         await ice_a.transport.stop()
         await ice_z.transport.stop()
+
+
+async def test_auto_role_follows_ice_role_after_a_conflict() -> None:
+    """Both ICE agents start controlling; the tie-breaker (RFC 8445 section 7.3.1.1) makes
+    one controlled. DTLS started before ICE connects must use the final ICE roles."""
+    from tests.ice.helpers import connect, exchange_candidates, make_side
+
+    ice_a = make_side("controlling")
+    ice_z = make_side("controlling")
+    a = dtls_side(ice_a, 0)
+    z = dtls_side(ice_z, 1)
+    dtls_done = asyncio.ensure_future(start_both(a, z))
+    await exchange_candidates(ice_a, ice_z)
+    await connect(ice_a, ice_z)
+    try:
+        assert await dtls_done == [None, None]
+        assert {ice_a.transport.role, ice_z.transport.role} == {"controlling", "controlled"}
+        assert {a.dtls.role, z.dtls.role} == {"client", "server"}
+        server = a if a.dtls.role == "server" else z
+        assert server.ice.transport.role == "controlling"
+    finally:
+        await stop_all(a, z)
