@@ -165,7 +165,7 @@ class RetransmissionQueue:
             return True
         if message.max_retransmits is not None and item.transmissions > message.max_retransmits:
             return True
-        return message.expires_at is not None and message.expires_at <= now
+        return message.expires_at is not None and message.expires_at < now
 
     def abandon(self, message: OutgoingMessage) -> None:
         """Abandon every outstanding fragment of a message (RFC 3758 section 3.5 A3)."""
@@ -195,7 +195,7 @@ class RetransmissionQueue:
                 item.state != ACKED
                 and not message.abandoned
                 and message.expires_at is not None
-                and message.expires_at <= now
+                and message.expires_at < now
                 and item.state != ABANDONED
             ):
                 self.abandon(message)

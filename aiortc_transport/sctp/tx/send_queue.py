@@ -147,7 +147,7 @@ class SendQueue:
             queue = stream.queue
             while queue:
                 message = queue[0]
-                if message.expires_at is not None and message.expires_at <= now:
+                if message.expires_at is not None and message.expires_at < now:
                     # RFC 3758: never sent, so abandoned without consuming a TSN or SSN.
                     queue.popleft()
                     message.abandoned = True
