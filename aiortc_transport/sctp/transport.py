@@ -37,7 +37,7 @@ from ..datachannel.manager import (
 )
 from ..datachannel.parameters import RTCDataChannelParameters
 from ..exceptions import InvalidStateError
-from .association import Association, AssociationOptions
+from .association import Association
 from .events import (
     AssociationClosed,
     AssociationEstablished,
@@ -48,6 +48,7 @@ from .events import (
     StreamsResetIncoming,
     StreamsResetOutgoing,
 )
+from .options import AssociationOptions
 
 if TYPE_CHECKING:
     from ..dtls.transport import RTCDtlsTransport
@@ -99,6 +100,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         self._timer: DeadlineTimer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
+        self._max_channels: int | None = None
         self._remote_max_message_size = REMOTE_DEFAULT_MAX_MESSAGE_SIZE
         self._closed_event = asyncio.Event()
         self._event_handlers: dict[type, Callable[[Any], None]] = {
@@ -131,14 +133,12 @@ class RTCSctpTransport(AsyncIOEventEmitter):
     @property
     def is_server(self) -> bool:
         """True when this side is the DTLS server (RFC 8832: it then uses odd stream ids)."""
-        return self.__transport.role == "server"
+        return bool(self.__transport.role == "server")
 
     @property
     def maxChannels(self) -> int | None:
         """How many data channels can be open at once; ``None`` before the association is up."""
-        if self._association is None or self._association.negotiated_streams is None:
-            return None
-        return self._association.negotiated_streams
+        return self._max_channels
 
     @property
     def port(self) -> int:
@@ -160,7 +160,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         """Our capabilities, as advertised to the peer."""
         return RTCSctpCapabilities(maxMessageSize=LOCAL_MAX_MESSAGE_SIZE)
 
-    async def start(self, remoteCaps: RTCSctpCapabilities | None, remotePort: int | None = None) -> None:
+    async def start(
+        self, remoteCaps: RTCSctpCapabilities | None, remotePort: int | None = None
+    ) -> None:
         """Start the association.
 
         Returns at once, as aiortc's does; ``state`` reaches "connected" when the association
@@ -268,6 +270,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
     # -- association events --------------------------------------------------------------
 
     def _on_established(self, event: AssociationEstablished) -> None:
+        self._max_channels = min(event.outbound_streams, event.inbound_streams)
         self._set_state("connected")
         self._on_upper_event(event)
 
@@ -427,7 +430,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
             # The peer may tear down DTLS and ICE without an SCTP ABORT: everything above
             # must learn of it now, not stay "connected" forever as aiortc's does.
             if self.__state != "closed":
-                self._on_upper_event(AssociationClosed(reason=f"DTLS transport {state}", aborted=True))
+                self._on_upper_event(
+                    AssociationClosed(reason=f"DTLS transport {state}", aborted=True)
+                )
             self._teardown(f"DTLS transport {state}")
 
     def _teardown(self, reason: str) -> None:
