@@ -50,16 +50,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InvalidStateError, OperationError, ParseError
-from ._assoc_events import (
+from ..sctp.events import (
     AssociationClosed,
     AssociationEstablished,
-    AssociationEvent,
     AssociationRestarted,
     BufferedAmountLow,
     DataReceived,
     StreamsResetFailed,
     StreamsResetIncoming,
     StreamsResetOutgoing,
+)
+from ..sctp.events import (
+    Event as AssociationEvent,
 )
 from .dcep import (
     DCEP_OPEN_MESSAGE_TYPE,

@@ -13,16 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiortc_transport.datachannel._assoc_events import (
-    AssociationClosed,
-    AssociationEstablished,
-    AssociationRestarted,
-    BufferedAmountLow,
-    DataReceived,
-    StreamsResetFailed,
-    StreamsResetIncoming,
-    StreamsResetOutgoing,
-)
 from aiortc_transport.datachannel.dcep import DataChannelOpen
 from aiortc_transport.datachannel.manager import (
     Action,
@@ -41,6 +31,16 @@ from aiortc_transport.datachannel.manager import (
 )
 from aiortc_transport.datachannel.parameters import RTCDataChannelParameters as Params
 from aiortc_transport.exceptions import InvalidStateError, OperationError
+from aiortc_transport.sctp.events import (
+    AssociationClosed,
+    AssociationEstablished,
+    AssociationRestarted,
+    BufferedAmountLow,
+    DataReceived,
+    StreamsResetFailed,
+    StreamsResetIncoming,
+    StreamsResetOutgoing,
+)
 
 from ._capture import PEERS, data_chunks
 

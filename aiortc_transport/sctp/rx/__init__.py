@@ -1,0 +1,1 @@
+"""Receive side of the SCTP association: data tracker (SACK) and reassembly."""

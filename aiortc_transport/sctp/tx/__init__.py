@@ -1,0 +1,1 @@
+"""Send side of the SCTP association: send queue, scheduler, retransmission queue, RTO."""
