@@ -256,7 +256,7 @@ class OurPeer(Peer):
 
     impl: Impl = "ours"
 
-    def __init__(self, dtls_role: DtlsRole) -> None:
+    def __init__(self, dtls_role: DtlsRole, **ice_options: Any) -> None:
         super().__init__(dtls_role)
         from aiortc_transport.dtls.certificate import RTCCertificate
         from aiortc_transport.dtls.transport import RTCDtlsTransport
@@ -265,7 +265,9 @@ class OurPeer(Peer):
 
         self.gatherer = RTCIceGatherer(loopback="ipv4")
         self.ice = RTCIceTransport(
-            self.gatherer, role="controlling" if self.ice_controlling else "controlled"
+            self.gatherer,
+            role="controlling" if self.ice_controlling else "controlled",
+            **ice_options,
         )
         self.dtls = RTCDtlsTransport(self.ice, [RTCCertificate.generateCertificate()])
         self.sctp = RTCSctpTransport(self.dtls, port=SCTP_PORT)
@@ -307,9 +309,16 @@ class OurPeer(Peer):
         return RTCDataChannel(self.sctp, RTCDataChannelParameters(**parameters))
 
 
-def make_peer(impl: Impl, dtls_role: DtlsRole) -> Peer:
-    """A fresh, unconnected peer of the given implementation and DTLS role."""
-    return OurPeer(dtls_role) if impl == "ours" else AiortcPeer(dtls_role)
+def make_peer(impl: Impl, dtls_role: DtlsRole, ice_options: dict[str, Any] | None = None) -> Peer:
+    """A fresh, unconnected peer of the given implementation and DTLS role.
+
+    ``ice_options`` go to our ``RTCIceTransport`` (consent interval and timeout, ...).
+    """
+    if impl == "ours":
+        return OurPeer(dtls_role, **(ice_options or {}))
+    if ice_options:
+        raise ValueError("ICE options only apply to our implementation")
+    return AiortcPeer(dtls_role)
 
 
 def other_role(role: DtlsRole) -> DtlsRole:
@@ -326,11 +335,16 @@ async def connect_peers(a: Peer, b: Peer) -> None:
 
 @contextlib.asynccontextmanager
 async def connected_pair(
-    a_impl: Impl, b_impl: Impl, *, a_role: DtlsRole = "client"
+    a_impl: Impl,
+    b_impl: Impl,
+    *,
+    a_role: DtlsRole = "client",
+    a_ice: dict[str, Any] | None = None,
+    b_ice: dict[str, Any] | None = None,
 ) -> AsyncIterator[tuple[Peer, Peer]]:
     """Two connected peers (A with DTLS role ``a_role``); both are closed on exit."""
-    a = make_peer(a_impl, a_role)
-    b = make_peer(b_impl, other_role(a_role))
+    a = make_peer(a_impl, a_role, a_ice)
+    b = make_peer(b_impl, other_role(a_role), b_ice)
     try:
         await connect_peers(a, b)
         yield a, b
