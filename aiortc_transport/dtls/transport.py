@@ -157,6 +157,11 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         return self._transport
 
     @property
+    def iceTransport(self) -> RTCIceTransport:
+        """The W3C name of :attr:`transport`."""
+        return self._transport
+
+    @property
     def role(self) -> str:
         """The local DTLS role: ``auto`` until :meth:`start` resolves it."""
         return self._role

@@ -49,7 +49,7 @@ async def test_auto_role_follows_ice_and_data_flows_both_ways() -> None:
             (der,) = side.dtls.getRemoteCertificates()
             peer_cert = x509.load_pem_x509_certificate(peer.certificate.to_pem())
             assert der == peer_cert.public_bytes(Encoding.DER)
-            assert side.dtls.transport is side.ice.transport
+            assert side.dtls.transport is side.dtls.iceTransport is side.ice.transport
 
         a.dtls._send_datagram(b"from A")
         z.dtls._send_datagram(b"from Z" * 200)
