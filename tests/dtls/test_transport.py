@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from aiortc_transport.dtls.certificate import RTCDtlsFingerprint
+from aiortc_transport.dtls.certificate import RTCCertificate, RTCDtlsFingerprint
 from aiortc_transport.dtls.transport import RTCDtlsParameters, RTCDtlsTransport
 from aiortc_transport.exceptions import InvalidAccessError, InvalidStateError
+from tests.ice.helpers import connect, exchange_candidates, make_side
 
 from .helpers import (
     TIMEOUT,
@@ -291,7 +295,6 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
 
 
 async def test_dtls_started_before_ice_connects() -> None:
-    from tests.ice.helpers import connect, exchange_candidates, make_side
 
     ice_a = make_side("controlling")
     ice_z = make_side("controlled")
@@ -354,7 +357,6 @@ async def test_api_misuse() -> None:
 async def test_auto_role_follows_ice_role_after_a_conflict() -> None:
     """Both ICE agents start controlling; the tie-breaker (RFC 8445 section 7.3.1.1) makes
     one controlled. DTLS started before ICE connects must use the final ICE roles."""
-    from tests.ice.helpers import connect, exchange_candidates, make_side
 
     ice_a = make_side("controlling")
     ice_z = make_side("controlling")
@@ -371,3 +373,22 @@ async def test_auto_role_follows_ice_role_after_a_conflict() -> None:
         assert server.ice.transport.role == "controlling"
     finally:
         await stop_all(a, z)
+
+
+def test_expired_certificate_is_refused() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "old")])
+    now = datetime.datetime.now(tz=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=10))
+        .not_valid_after(now - datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    ice = make_side("controlling")
+    with pytest.raises(InvalidAccessError, match="expired"):
+        RTCDtlsTransport(ice.transport, [RTCCertificate(key, cert)])
