@@ -5,6 +5,8 @@ previous one and prints every state change as it happens:
 
 1. ICE: two ``RTCIceTransport`` over loopback-only gatherers, candidates trickled through
    the ``icecandidate`` event, then a datagram ping-pong over the selected pair.
+2. DTLS: an ``RTCDtlsTransport`` on each ICE transport, fingerprints exchanged, the
+   handshake (version, cipher, roles), then an encrypted ping-pong.
 
 Later layers (DTLS, SCTP, data channels, throughput) add their stage to ``STAGES``; each
 stage receives the ``Peer`` objects and the transports of the stages before it.
@@ -23,6 +25,8 @@ from typing import Any
 # Let the demo run from a source checkout without installation.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aiortc_transport.dtls.certificate import RTCCertificate
+from aiortc_transport.dtls.transport import RTCDtlsTransport
 from aiortc_transport.ice import RTCIceGatherer, RTCIceTransport
 
 STARTED_AT = time.monotonic()
@@ -95,8 +99,51 @@ async def stage_ice(a: Peer, b: Peer) -> None:
     log("both", f"{rounds} datagram round trips in {elapsed * 1000:.0f} ms")
 
 
+async def stage_dtls(a: Peer, b: Peer) -> None:
+    """Stage 2: DTLS over the ICE transports, then an encrypted ping-pong."""
+    for peer in (a, b):
+        dtls = RTCDtlsTransport(peer.ice, [RTCCertificate.generateCertificate()])
+        peer.layers["dtls"] = dtls
+        follow_states(peer.name, dtls)
+        log(peer.name, f"fingerprint {dtls.getLocalParameters().fingerprints[0]}")
+    dtls_a: RTCDtlsTransport = a.layers["dtls"]
+    dtls_b: RTCDtlsTransport = b.layers["dtls"]
+    started = time.perf_counter()
+    await asyncio.gather(
+        dtls_a.start(dtls_b.getLocalParameters()), dtls_b.start(dtls_a.getLocalParameters())
+    )
+    elapsed = time.perf_counter() - started
+    info = dtls_a.handshake
+    assert info is not None
+    log(
+        "both",
+        f"DTLS up in {elapsed * 1000:.1f} ms: {info.version} {info.cipher}, "
+        f"{a.name} is {dtls_a.role}, {b.name} is {dtls_b.role}, SRTP {info.srtp_profile}",
+    )
+
+    rounds = 1000
+    done = asyncio.get_running_loop().create_future()
+    count = 0
+
+    def on_a(data: bytes) -> None:
+        nonlocal count
+        count += 1
+        if count < rounds:
+            dtls_a._send_datagram(data)
+        elif not done.done():
+            done.set_result(None)
+
+    dtls_a._set_datagram_receiver(on_a)
+    dtls_b._set_datagram_receiver(dtls_b._send_datagram)  # echo
+    started = time.perf_counter()
+    dtls_a._send_datagram(b"y" * 100)
+    await asyncio.wait_for(done, 10)
+    elapsed = time.perf_counter() - started
+    log("both", f"{rounds} encrypted round trips in {elapsed * 1000:.0f} ms")
+
+
 Stage = Callable[[Peer, Peer], Awaitable[None]]
-STAGES: list[Stage] = [stage_ice]
+STAGES: list[Stage] = [stage_ice, stage_dtls]
 
 
 async def main() -> None:
@@ -107,6 +154,9 @@ async def main() -> None:
         for stage in STAGES:
             await stage(a, b)
     finally:
+        for peer in (a, b):
+            if "dtls" in peer.layers:
+                await peer.layers["dtls"].stop()
         await a.ice.stop()
         await b.ice.stop()
     log("both", "done")
