@@ -255,14 +255,18 @@ async def test_stop_before_start_and_during_start() -> None:
     await a.transport.stop()
     assert a.states.states == ["closed"]
 
-    c = make_side("controlling")
-    c.transport.addRemoteCandidate(closed_port_candidate())
-    start = asyncio.ensure_future(c.transport.start(_other_parameters()))
-    await c.states.wait_for("checking")
-    await c.transport.stop()
-    with pytest.raises(ConnectionError):
-        await asyncio.wait_for(start, 2)
-    assert c.states.states == ["checking", "closed"]
+    # Stopped while gathering (start() gathers first), then while checking.
+    for gather_first in (False, True):
+        c = make_side("controlling")
+        if gather_first:
+            await c.gatherer.gather()
+        c.transport.addRemoteCandidate(closed_port_candidate())
+        start = asyncio.ensure_future(c.transport.start(_other_parameters()))
+        await c.states.wait_for("checking")
+        await c.transport.stop()
+        with pytest.raises(ConnectionError):
+            await asyncio.wait_for(start, 2)
+        assert c.states.states == ["checking", "closed"]
 
 
 async def test_send_before_connected_is_dropped_and_counted() -> None:
