@@ -413,3 +413,14 @@ async def test_transport_satisfies_the_datagram_link_protocol() -> None:
     link._set_datagram_receiver(None)
     await cast(RTCIceTransport, link).stop()
     assert link.state == "closed"
+
+
+async def test_gather_with_servers_is_refused_in_loopback_mode() -> None:
+    gatherer = RTCIceGatherer(loopback="both")
+    assert gatherer.loopback == ("127.0.0.1", "::1")
+    with pytest.raises(ValueError, match="loopback"):
+        await gatherer.gather([RTCIceServer("stun:stun.example.org")])
+    assert gatherer.state == "new"
+    await gatherer.gather([])
+    assert gatherer.state == "completed"
+    await RTCIceTransport(gatherer).stop()
