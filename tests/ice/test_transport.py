@@ -407,7 +407,7 @@ async def test_cancelled_start_fails_the_transport() -> None:
 async def test_transport_satisfies_the_datagram_link_protocol() -> None:
     # The ignore goes once _link.DatagramLink.on mirrors pyee's overloads (see the report
     # to the lead); state, _send_datagram and _set_datagram_receiver already match.
-    link: DatagramLink = RTCIceTransport(RTCIceGatherer(loopback=True))  # type: ignore[assignment]
+    link: DatagramLink = RTCIceTransport(RTCIceGatherer(loopback=True))
     assert link.state == "new"
     link._send_datagram(b"\x17")
     link._set_datagram_receiver(None)
