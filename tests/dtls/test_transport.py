@@ -392,3 +392,19 @@ def test_expired_certificate_is_refused() -> None:
     ice = make_side("controlling")
     with pytest.raises(InvalidAccessError, match="expired"):
         RTCDtlsTransport(ice.transport, [RTCCertificate(key, cert)])
+
+
+async def test_ice_failing_mid_handshake_fails_dtls() -> None:
+    ice_a, ice_z = await ice_pair(consent_interval=0.05, consent_timeout=0.5)
+    a = dtls_side(ice_a, 0)  # Z never starts DTLS: A waits for a ClientHello
+    remote = RTCDtlsParameters(certificate(1).getFingerprints())
+    start = asyncio.ensure_future(a.dtls.start(remote))
+    try:
+        await a.states.wait_for("connecting")
+        await ice_z.transport.stop()
+        with pytest.raises(ConnectionError, match="ICE transport failed"):
+            await asyncio.wait_for(start, 5.0)
+        assert a.states.states == ["connecting", "failed"]
+    finally:
+        await a.dtls.stop()
+        await ice_a.transport.stop()
