@@ -313,6 +313,10 @@ class IceConnection(Connection):
             except OSError as exc:
                 logger.info("%r could not bind to %s: %s", self, address, exc)
                 continue
+            if self._closing:
+                # close() ran while the socket was being created: do not leak it.
+                transport.close()
+                continue
             sock = transport.get_extra_info("socket")
             if sock is not None:
                 # A larger receive buffer absorbs bursts while the event loop is busy.
@@ -370,9 +374,12 @@ class IceConnection(Connection):
                     logger.info("%r server candidate failed: %s", self, task.exception())
                     continue
                 candidate, relay_protocol = task.result()
-                candidates.append(candidate)
                 if relay_protocol is not None:
+                    if self._closing:
+                        await relay_protocol.close()
+                        continue
                     self._protocols.append(relay_protocol)
+                candidates.append(candidate)
                 self._report_local_candidate(candidate)
         for task in pending:
             task.cancel()
