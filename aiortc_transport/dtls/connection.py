@@ -455,7 +455,7 @@ class DtlsConnection:
             self._flush_output()
             self._update_retransmit_timer(now)
 
-    def encrypt(self, data: bytes) -> bytes:
+    def encrypt(self, data: bytes | bytearray | memoryview) -> bytes:
         """Encrypt one application message into one record and return it as a datagram.
 
         The fast path for the layer above: the caller sends the returned datagram itself.
@@ -492,7 +492,7 @@ class DtlsConnection:
         self.counters.datagrams_sent += 1
         return datagram
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes | bytearray | memoryview) -> None:
         """Queue one application message (one record, one datagram) for sending."""
         self._outgoing.append(self.encrypt(data))
 
