@@ -28,6 +28,7 @@ and keeps one ``call_at`` timer armed on its deadline.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -93,7 +94,8 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
 
     :param transport: the ``RTCIceTransport`` the datagrams travel on.
     :param certificates: the local certificates; the first one is used. ``None`` or an empty
-        list generates a fresh ECDSA P-256 certificate.
+        list generates a fresh ECDSA P-256 certificate. An expired one raises
+        ``InvalidAccessError``.
     :param role: the local DTLS role, ``"auto"`` by default: the remote parameters' role
         decides if it is explicit (remote client -> local server and vice versa), otherwise
         the ICE role does, as in aiortc: ICE controlling -> DTLS server.
@@ -122,6 +124,10 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         self._certificate = (
             certificates[0] if certificates else RTCCertificate.generateCertificate()
         )
+        # W3C webrtc-pc, RTCPeerConnection constructor: an expired certificate is an
+        # InvalidAccessError (peers would not care, but a stale identity is a local bug).
+        if self._certificate.expires <= datetime.datetime.now(tz=datetime.UTC):
+            raise InvalidAccessError("the DTLS certificate has expired")
         self._role = role
         self._handshake_timeout = handshake_timeout
         self._mtu = mtu
@@ -154,6 +160,11 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
     @property
     def transport(self) -> RTCIceTransport:
         """The ``RTCIceTransport`` given to the constructor."""
+        return self._transport
+
+    @property
+    def iceTransport(self) -> RTCIceTransport:
+        """The W3C name of :attr:`transport`."""
         return self._transport
 
     @property

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from aiortc_transport.dtls.certificate import RTCDtlsFingerprint
+from aiortc_transport.dtls.certificate import RTCCertificate, RTCDtlsFingerprint
 from aiortc_transport.dtls.transport import RTCDtlsParameters, RTCDtlsTransport
 from aiortc_transport.exceptions import InvalidAccessError, InvalidStateError
+from tests.ice.helpers import connect, exchange_candidates, make_side
 
 from .helpers import (
     TIMEOUT,
@@ -49,7 +54,7 @@ async def test_auto_role_follows_ice_and_data_flows_both_ways() -> None:
             (der,) = side.dtls.getRemoteCertificates()
             peer_cert = x509.load_pem_x509_certificate(peer.certificate.to_pem())
             assert der == peer_cert.public_bytes(Encoding.DER)
-            assert side.dtls.transport is side.ice.transport
+            assert side.dtls.transport is side.dtls.iceTransport is side.ice.transport
 
         a.dtls._send_datagram(b"from A")
         z.dtls._send_datagram(b"from Z" * 200)
@@ -261,8 +266,8 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
 
         return drop
 
-    z_kwargs: dict[str, object] = {}
-    a_kwargs: dict[str, object] = {}
+    z_kwargs: dict[str, Any] = {}
+    a_kwargs: dict[str, Any] = {}
     if lost == "client hello":
         z_kwargs = {"drop_out": drop_nth(0)}
     elif lost == "server flight":
@@ -271,8 +276,8 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
         z_kwargs = {"drop_out": drop_nth(1)}
     else:
         a_kwargs = {"drop_out": drop_nth(1)}
-    link_a = LossyLink(ice_a.transport, **a_kwargs)  # type: ignore[arg-type]
-    link_z = LossyLink(ice_z.transport, **z_kwargs)  # type: ignore[arg-type]
+    link_a = LossyLink(ice_a.transport, **a_kwargs)
+    link_z = LossyLink(ice_z.transport, **z_kwargs)
     a = dtls_side(ice_a, 0, link=link_a)
     z = dtls_side(ice_z, 1, link=link_z)
     try:
@@ -291,7 +296,6 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
 
 
 async def test_dtls_started_before_ice_connects() -> None:
-    from tests.ice.helpers import connect, exchange_candidates, make_side
 
     ice_a = make_side("controlling")
     ice_z = make_side("controlled")
@@ -354,7 +358,6 @@ async def test_api_misuse() -> None:
 async def test_auto_role_follows_ice_role_after_a_conflict() -> None:
     """Both ICE agents start controlling; the tie-breaker (RFC 8445 section 7.3.1.1) makes
     one controlled. DTLS started before ICE connects must use the final ICE roles."""
-    from tests.ice.helpers import connect, exchange_candidates, make_side
 
     ice_a = make_side("controlling")
     ice_z = make_side("controlling")
@@ -371,3 +374,38 @@ async def test_auto_role_follows_ice_role_after_a_conflict() -> None:
         assert server.ice.transport.role == "controlling"
     finally:
         await stop_all(a, z)
+
+
+def test_expired_certificate_is_refused() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "old")])
+    now = datetime.datetime.now(tz=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=10))
+        .not_valid_after(now - datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    ice = make_side("controlling")
+    with pytest.raises(InvalidAccessError, match="expired"):
+        RTCDtlsTransport(ice.transport, [RTCCertificate(key, cert)])
+
+
+async def test_ice_failing_mid_handshake_fails_dtls() -> None:
+    ice_a, ice_z = await ice_pair(consent_interval=0.05, consent_timeout=0.5)
+    a = dtls_side(ice_a, 0)  # Z never starts DTLS: A waits for a ClientHello
+    remote = RTCDtlsParameters(certificate(1).getFingerprints())
+    start = asyncio.ensure_future(a.dtls.start(remote))
+    try:
+        await a.states.wait_for("connecting")
+        await ice_z.transport.stop()
+        with pytest.raises(ConnectionError, match="ICE transport failed"):
+            await asyncio.wait_for(start, 5.0)
+        assert a.states.states == ["connecting", "failed"]
+    finally:
+        await a.dtls.stop()
+        await ice_a.transport.stop()
