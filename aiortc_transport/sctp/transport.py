@@ -262,11 +262,20 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if association is None:
             return
         send = self.__transport._send_datagram
-        for packet in association.packets_to_send(self._now()):
-            send(packet)
         handlers = self._event_handlers
-        while (event := association.next_event()) is not None:
-            handlers[type(event)](event)
+        while True:
+            for packet in association.packets_to_send(self._now()):
+                send(packet)
+            event = association.next_event()
+            if event is None:
+                break
+            # Handling events can queue new messages (a DCEP ACK answering an OPEN, data sent
+            # from a "message" handler): loop so they leave now, not at the next input.
+            while event is not None:
+                handlers[type(event)](event)
+                event = association.next_event()
+            if self._association is None:
+                return
         if self._timer is not None and self._association is not None:
             self._timer.arm(association.get_timer())
 
