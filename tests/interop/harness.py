@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -92,6 +92,9 @@ class Peer:
         self.ice_controlling = dtls_role == "server"
         self._incoming: deque[Any] = deque()
         self._incoming_ready = asyncio.Event()
+        #: Called with each channel the peer opens, inside the ``datachannel`` event, before
+        #: any message can arrive on it (as applications attach their handlers).
+        self.channel_hooks: list[Callable[[Any], None]] = []
 
     # Building blocks the subclasses provide.
     def _candidate(self, fields: CandidateFields) -> Any:
@@ -113,6 +116,8 @@ class Peer:
         self.sctp.on("datachannel", self._on_datachannel)
 
     def _on_datachannel(self, channel: Any) -> None:
+        for hook in self.channel_hooks:
+            hook(channel)
         self._incoming.append(channel)
         self._incoming_ready.set()
 
