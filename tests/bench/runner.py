@@ -114,6 +114,7 @@ async def open_session(
     link: Link,
     channel_specs: list[dict[str, Any]],
     on_channel: Callable[[Any], None] | None = None,
+    sctp_options: dict[str, Any] | None = None,
 ) -> Session:
     """Build a peer, signal over ``link``, connect, and open ``channel_specs`` (A opens them).
 
@@ -123,7 +124,7 @@ async def open_session(
     """
     await barrier(link)
     started = time.perf_counter()
-    peer = make_peer(impl, "client" if role == "A" else "server")
+    peer = make_peer(impl, "client" if role == "A" else "server", sctp_options=sctp_options)
     if on_channel is not None:
         peer.channel_hooks.append(on_channel)
     await peer.gather()
@@ -177,13 +178,14 @@ async def throughput_scenario(
 
     Reliable ordered by default; ``ordered`` / ``maxRetransmits`` in ``params`` select the
     partially reliable variant, for which B also reports how many messages arrived.
+    ``sctp`` in ``params`` (ours only) sets ``AssociationOptions`` fields on both peers.
     """
     spec = {
         "label": "bulk",
         "ordered": params.get("ordered", True),
         "maxRetransmits": params.get("maxRetransmits"),
     }
-    session = await open_session(role, impl, link, [spec])
+    session = await open_session(role, impl, link, [spec], sctp_options=params.get("sctp"))
     channel = session.channels[0]
     size = params["size"]
     if role == "A":

@@ -261,7 +261,12 @@ class OurPeer(Peer):
 
     impl: Impl = "ours"
 
-    def __init__(self, dtls_role: DtlsRole, **ice_options: Any) -> None:
+    def __init__(
+        self,
+        dtls_role: DtlsRole,
+        ice_options: dict[str, Any] | None = None,
+        sctp_options: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(dtls_role)
         from aiortc_transport.dtls.certificate import RTCCertificate
         from aiortc_transport.dtls.transport import RTCDtlsTransport
@@ -272,10 +277,15 @@ class OurPeer(Peer):
         self.ice = RTCIceTransport(
             self.gatherer,
             role="controlling" if self.ice_controlling else "controlled",
-            **ice_options,
+            **(ice_options or {}),
         )
         self.dtls = RTCDtlsTransport(self.ice, [RTCCertificate.generateCertificate()])
-        self.sctp = RTCSctpTransport(self.dtls, port=SCTP_PORT)
+        options = None
+        if sctp_options:
+            from aiortc_transport.sctp.options import AssociationOptions
+
+            options = AssociationOptions(**sctp_options)
+        self.sctp = RTCSctpTransport(self.dtls, port=SCTP_PORT, options=options)
         self._attach_sctp()
 
     def _candidate(self, fields: CandidateFields) -> Any:
@@ -314,15 +324,21 @@ class OurPeer(Peer):
         return RTCDataChannel(self.sctp, RTCDataChannelParameters(**parameters))
 
 
-def make_peer(impl: Impl, dtls_role: DtlsRole, ice_options: dict[str, Any] | None = None) -> Peer:
+def make_peer(
+    impl: Impl,
+    dtls_role: DtlsRole,
+    ice_options: dict[str, Any] | None = None,
+    sctp_options: dict[str, Any] | None = None,
+) -> Peer:
     """A fresh, unconnected peer of the given implementation and DTLS role.
 
-    ``ice_options`` go to our ``RTCIceTransport`` (consent interval and timeout, ...).
+    ``ice_options`` go to our ``RTCIceTransport`` (consent interval and timeout, ...),
+    ``sctp_options`` to our ``AssociationOptions``; aiortc has neither.
     """
     if impl == "ours":
-        return OurPeer(dtls_role, **(ice_options or {}))
-    if ice_options:
-        raise ValueError("ICE options only apply to our implementation")
+        return OurPeer(dtls_role, ice_options, sctp_options)
+    if ice_options or sctp_options:
+        raise ValueError("ICE and SCTP options only apply to our implementation")
     return AiortcPeer(dtls_role)
 
 
