@@ -100,6 +100,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         self._timer: DeadlineTimer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
+        # Set when work was queued on the association while its events were dispatched.
+        self._more_to_send = False
+        self._pump_scheduled = False
         self._max_channels: int | None = None
         self._remote_max_message_size = REMOTE_DEFAULT_MAX_MESSAGE_SIZE
         self._closed_event = asyncio.Event()
@@ -185,14 +188,11 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         options.remote_max_message_size = self._remote_max_message_size
         self._association = Association(options)
         self._set_state("connecting")
-        # Send our INIT before handling a peer INIT that DTLS held for us: our INIT ACK then
-        # carries the tag and TSN of our INIT (RFC 9260 section 5.2.1). Answered from CLOSED it
-        # would carry fresh ones, and aiortc adopts whichever of INIT / INIT ACK came last.
-        if self.__transport.state == "connected":
-            self._connect()
         self.__transport._set_datagram_receiver(self._on_datagram)
         self.__transport.on("statechange", self._on_dtls_statechange)
-        if self.__transport.state in ("closed", "failed"):
+        if self.__transport.state == "connected":
+            self._connect()
+        elif self.__transport.state in ("closed", "failed"):
             self._teardown("DTLS transport is " + self.__transport.state)
 
     async def stop(self) -> None:
@@ -247,6 +247,16 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if association is None:
             return
         association.receive_packet(data, self._now())
+        # Datagrams come in bursts (the ICE layer drains the socket backlog in one go):
+        # pump once after the burst rather than once per packet, so one SACK covers the
+        # whole burst and the sender's reaction to it is one bundled flight.
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            assert self._loop is not None  # set in start()
+            self._loop.call_soon(self._scheduled_pump)
+
+    def _scheduled_pump(self) -> None:
+        self._pump_scheduled = False
         self._pump()
 
     def _on_timer(self) -> None:
@@ -257,7 +267,12 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         self._pump()
 
     def _pump(self) -> None:
-        """Send what the association wants sent, dispatch its events, re-arm the timer."""
+        """Send what the association wants sent, dispatch its events, re-arm the timer.
+
+        Dispatching an event may queue new work on the association (the DCEP manager
+        answering an OPEN, resetting our side of a stream the peer reset): then the
+        association is asked for packets again before the pump returns.
+        """
         association = self._association
         if association is None:
             return
@@ -266,17 +281,14 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         while True:
             for packet in association.packets_to_send(self._now()):
                 send(packet)
-            event = association.next_event()
-            if event is None:
-                break
-            # Handling events can queue new messages (a DCEP ACK answering an OPEN, data sent
-            # from a "message" handler): loop so they leave now, not at the next input.
-            while event is not None:
+            self._more_to_send = False
+            while (event := association.next_event()) is not None:
                 handlers[type(event)](event)
-                event = association.next_event()
-            if self._association is None:
-                return
-        if self._timer is not None and self._association is not None:
+            if self._association is not association:
+                return  # closed while dispatching
+            if not self._more_to_send:
+                break
+        if self._timer is not None:
             self._timer.arm(association.get_timer())
 
     # -- association events --------------------------------------------------------------
@@ -381,6 +393,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         association = self._association
         actions = manager.actions_to_apply()
         if association is not None and actions:
+            self._more_to_send = True
             now = self._now()
             for action in actions:
                 if type(action) is SendMessage:
