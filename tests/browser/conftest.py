@@ -1,26 +1,25 @@
 """Fixtures for the browser tests: network isolation, the page server, headless Chromium.
 
-Fixture chain (session scope unless noted)::
+Fixture chain (package scope: set up for the first test in tests/browser, torn down after
+the last; function scope where noted)::
 
     browser_network        private network namespace with only ``lo`` (netns.py)
       static_server        http://127.0.0.1:<port>/index.html serving static/
       chromium             Debian's /usr/bin/chromium via playwright, fresh user-data-dir
         page  (function)   a new tab on the harness page, window.rtc ready
 
-Test modules share one event loop with the session fixtures, so they declare
-``pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]``.
+Test modules share one event loop with the package fixtures, so they declare
+``pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="package")]``.
 
 Environment:
     CHROMIUM                path of the browser (default /usr/bin/chromium)
-    BROWSER_TESTS_HOST_NETWORK=1
-                            run even when no private namespace can be made (not root):
-                            Chromium then shares the host's network. Never in CI.
     CI                      when set, a missing Chromium or a failed isolation is an error
                             instead of a skip.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -82,27 +81,30 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def browser_network() -> str:
-    """Move this process into a private network namespace with only ``lo`` (see netns.py).
+@pytest.fixture(scope="package")
+def browser_network() -> Iterator[str]:
+    """Run the browser tests in a private network namespace with only ``lo`` (netns.py).
 
-    Returns a one-line description of the network the browser tests run in.
+    Package scope: the process returns to its own namespace after the last test here, so
+    tests elsewhere in the same pytest run are not affected. Yields a one-line description
+    of the network the browser tests run in.
     """
-    try:
-        created = netns.enter_private_network_namespace()
-    except OSError as exc:
-        if os.environ.get("BROWSER_TESTS_HOST_NETWORK") == "1":
-            return f"host network (isolation failed: {exc})"
-        _unavailable(
-            f"cannot isolate the browser tests in a private network namespace ({exc}); "
-            "run as root, under `unshare --net`, or set BROWSER_TESTS_HOST_NETWORK=1"
-        )
-        raise  # not reached: skip/fail raise
-    how = "new" if created else "inherited"
-    return f"{how} namespace {netns.current_namespace()} with only lo"
+    with contextlib.ExitStack() as stack:
+        try:
+            created = stack.enter_context(netns.private_network_namespace())
+        except OSError as exc:
+            # Never fall back to the host network: Chromium would gather and use every
+            # address of the machine.
+            _unavailable(
+                f"cannot isolate the browser tests in a private network namespace ({exc});"
+                " run as root, or without root under `unshare --user --map-root-user --net`"
+            )
+            raise  # not reached: skip() and fail() raise
+        how = "new" if created else "inherited"
+        yield f"{how} namespace {netns.current_namespace()} with only lo"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def static_server(browser_network: str) -> Iterator[StaticServer]:
     """The harness page server on http://127.0.0.1:<ephemeral port>."""
     server = StaticServer().start()
@@ -110,7 +112,7 @@ def static_server(browser_network: str) -> Iterator[StaticServer]:
     server.stop()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def chromium(
     browser_network: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[BrowserContext]:
@@ -134,7 +136,7 @@ async def chromium(
     shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest_asyncio.fixture(loop_scope="package")
 async def page(chromium: BrowserContext, static_server: StaticServer) -> AsyncIterator[Page]:
     """A new tab on the harness page, served from http://127.0.0.1; closed after the test.
 

@@ -8,7 +8,9 @@ whatever it tries (STUN, mDNS multicast, DNS, update checks).
 ``unshare(2)`` moves only the calling thread; every thread and process it creates afterwards
 inherits the namespace. Called from pytest's main thread before the HTTP server thread, the
 playwright driver and Chromium are started, it puts all of them in the namespace. Sockets
-opened before the call stay where they were.
+opened before the call stay where they were. ``setns(2)`` on a descriptor of the original
+namespace brings the thread back afterwards, so the isolation covers exactly the browser
+tests and does not leak into tests that run after them.
 
 Needs CAP_SYS_ADMIN (root here). When the process already runs in a namespace with only
 ``lo`` (for example under ``unshare --net``), nothing is unshared; ``lo`` is only brought up.
@@ -16,12 +18,14 @@ Needs CAP_SYS_ADMIN (root here). When the process already runs in a namespace wi
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
 import os
 import socket
 import struct
+from collections.abc import Iterator
 
 CLONE_NEWNET = 0x40000000
 _SIOCGIFFLAGS = 0x8913
@@ -55,18 +59,42 @@ def bring_up_loopback() -> None:
             fcntl.ioctl(sock, _SIOCSIFFLAGS, _IFREQ_FLAGS.pack(b"lo", flags | _IFF_UP))
 
 
-def enter_private_network_namespace() -> bool:
-    """Make sure the calling thread is in a namespace with only ``lo``, and that it is up.
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
-    Returns True if a new namespace was created, False if the process already was in a
-    loopback-only namespace. Raises OSError when unsharing is not permitted.
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what} failed: {os.strerror(errno)}")
+
+
+@contextlib.contextmanager
+def private_network_namespace() -> Iterator[bool]:
+    """Run the block in a network namespace with only ``lo``, up; then come back.
+
+    Yields True if a new namespace was created, False if the calling thread already was in
+    a loopback-only one (then only ``lo`` is brought up and nothing is restored). Raises
+    OSError when unsharing is not permitted (needs CAP_SYS_ADMIN).
+
+    On exit the calling thread returns to its original namespace with ``setns(2)``. Threads
+    and processes started inside stay in the private one: stop them before leaving.
     """
-    created = False
-    if not is_loopback_only():
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        if libc.unshare(CLONE_NEWNET) != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, f"unshare(CLONE_NEWNET) failed: {os.strerror(errno)}")
-        created = True
-    bring_up_loopback()
-    return created
+    if is_loopback_only():
+        bring_up_loopback()
+        yield False
+        return
+    libc = _libc()
+    original_name = current_namespace()
+    original = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _check(libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+        try:
+            bring_up_loopback()
+            yield True
+        finally:
+            _check(libc.setns(original, CLONE_NEWNET), "setns(original namespace)")
+            if current_namespace() != original_name:
+                raise OSError(f"still in {current_namespace()} after setns to {original_name}")
+    finally:
+        os.close(original)
