@@ -140,11 +140,13 @@ async def chromium(
 async def page(chromium: BrowserContext, static_server: StaticServer) -> AsyncIterator[Page]:
     """A new tab on the harness page, served from http://127.0.0.1; closed after the test.
 
-    Uncaught page errors fail the test at teardown.
+    Uncaught page errors fail the test at teardown; console messages go to stdout.
     """
     tab = await chromium.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    # Console output is printed at teardown: pytest shows it with a failing test's output.
+    tab.on("console", lambda message: print(f"[page console.{message.type}] {message.text}"))
     await tab.goto(static_server.url("/index.html"))
     await tab.wait_for_function("window.rtcReady === true")
     try:
