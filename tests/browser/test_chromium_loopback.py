@@ -130,11 +130,16 @@ async def test_channels_open_in_both_directions(page: Page) -> None:
     assert a_side.label == "b-to-a"
     await asyncio.gather(b_to_a.wait_state("open"), a_side.wait_state("open"))
 
-    # Stream ids follow the DTLS role (RFC 8832 section 6): one side even, the other odd.
+    # Both ends agree on the ids, and they follow the DTLS role (RFC 8832 section 6: the
+    # client uses even stream ids, the server odd ones). The answerer took setup:active.
     a_ids = {(await a_to_b.info())["id"], (await a_side.info())["id"]}
     b_ids = {(await b_side.info())["id"], (await b_to_a.info())["id"]}
     assert a_ids == b_ids
-    assert (await a_to_b.info())["id"] % 2 != (await b_to_a.info())["id"] % 2
+    a_pair, b_pair = await a.selected_candidate_pair(), await b.selected_candidate_pair()
+    assert a_pair is not None and b_pair is not None
+    assert (a_pair["dtlsRole"], b_pair["dtlsRole"]) == ("server", "client")
+    assert (await a_to_b.info())["id"] % 2 == 1
+    assert (await b_to_a.info())["id"] % 2 == 0
 
     # Negotiated out of band: no DCEP, no datachannel event, same id on both sides.
     a_neg = await a.create_data_channel("negotiated", negotiated=True, id=42)
