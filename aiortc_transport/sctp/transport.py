@@ -260,6 +260,10 @@ class RTCSctpTransport(AsyncIOEventEmitter):
 
     def _scheduled_pump(self) -> None:
         self._pump_scheduled = False
+        association = self._association
+        if association is not None:
+            # The burst is over: acknowledge it now rather than after the delayed-SACK timer.
+            association.end_of_burst()
         self._pump()
 
     def _on_timer(self) -> None:
