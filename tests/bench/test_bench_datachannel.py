@@ -89,29 +89,6 @@ def test_bench_throughput_two_processes(label: str, size: int, extra: dict[str, 
         _line(f"  delivered ({label})", ours["delivered"], theirs["delivered"], "", "higher")
 
 
-@pytest.mark.parametrize("size", [1 * KIB, 16 * KIB])
-def test_bench_receive_window_experiment(size: int) -> None:
-    """Ours with the default 5 MiB a_rwnd against ours with 1 MiB (aiortc's value).
-
-    On loopback the only queue is the receiver's socket buffer: a window larger than it
-    lets slow start overflow it, and SCTP then spends its time on loss recovery (see
-    docs/performance.md). Same run, same conditions, so the ratio shows the effect.
-    """
-    base = throughput_figures(run_two_processes("ours", "throughput", _throughput_params(size)))
-    tuned = throughput_figures(
-        run_two_processes("ours", "throughput", _throughput_params(size, sctp={"a_rwnd": MIB}))
-    )
-    print()
-    label = f"ours a_rwnd 1 MiB vs 5 MiB, {size // KIB} KiB"
-    text = (
-        f"{label:<44} 1 MiB {tuned['mb_per_s']:8.3f} MB/s {tuned['cpu_s_per_mb']:.3f} s/MB   "
-        f"5 MiB {base['mb_per_s']:8.3f} MB/s {base['cpu_s_per_mb']:.3f} s/MB   "
-        f"ratio {tuned['mb_per_s'] / base['mb_per_s']:5.2f}x"
-    )
-    print(text)
-    SUMMARY.append(text)
-
-
 def test_bench_ping_pong_two_processes() -> None:
     figures = {}
     for impl in IMPLS:
