@@ -14,6 +14,7 @@ turns its channel events into ``RTCDataChannel`` state changes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ logger = logging.getLogger(__name__)
 LOCAL_MAX_MESSAGE_SIZE = 262144
 #: RFC 8841 section 6.1: a peer that states no max-message-size is assumed to take 64 KiB.
 REMOTE_DEFAULT_MAX_MESSAGE_SIZE = 65536
+#: Bytes send() may queue across all channels before it raises OperationError.
+SEND_BUFFER_SIZE = 16 * 1024 * 1024
 #: How long ``stop()`` waits for SHUTDOWN to complete before it sends ABORT instead.
 SHUTDOWN_TIMEOUT = 3.0
 
@@ -181,11 +184,19 @@ class RTCSctpTransport(AsyncIOEventEmitter):
             self._remote_max_message_size = remoteCaps.maxMessageSize
         self._loop = asyncio.get_running_loop()
         self._timer = DeadlineTimer(self._loop, self._on_timer)
-        options = self._options or AssociationOptions()
-        options.local_port = self.__port
-        options.remote_port = remotePort if remotePort is not None else 5000
-        options.max_message_size = LOCAL_MAX_MESSAGE_SIZE
-        options.remote_max_message_size = self._remote_max_message_size
+        if self._options is None:
+            # Chromium lets 16 MiB wait per channel before send() fails; do the same for
+            # the association as a whole (the core's own default is dcSCTP's 2 MB).
+            base = AssociationOptions(send_buffer_size=SEND_BUFFER_SIZE)
+        else:
+            base = self._options
+        options = dataclasses.replace(
+            base,
+            local_port=self.__port,
+            remote_port=remotePort if remotePort is not None else 5000,
+            max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+            remote_max_message_size=self._remote_max_message_size,
+        )
         self._association = Association(options)
         self._set_state("connecting")
         self.__transport._set_datagram_receiver(self._on_datagram)
@@ -250,6 +261,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         # Datagrams come in bursts (the ICE layer drains the socket backlog in one go):
         # pump once after the burst rather than once per packet, so one SACK covers the
         # whole burst and the sender's reaction to it is one bundled flight.
+        self._schedule_pump()
+
+    def _schedule_pump(self) -> None:
         if not self._pump_scheduled:
             self._pump_scheduled = True
             assert self._loop is not None  # set in start()
@@ -363,7 +377,10 @@ class RTCSctpTransport(AsyncIOEventEmitter):
             raise InvalidStateError("RTCSctpTransport is not connected")
         manager.send(stream_id, data)
         self._apply_manager_output(manager)
-        self._pump()
+        # Pump after the caller's burst of send() calls rather than after each one: the
+        # messages then leave bundled in full packets, and the pump's fixed cost is paid
+        # once per burst.
+        self._schedule_pump()
 
     def _close_channel(self, channel: RTCDataChannel) -> None:
         if channel in self._pending_channels:
