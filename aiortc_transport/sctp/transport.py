@@ -199,11 +199,14 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         )
         self._association = Association(options)
         self._set_state("connecting")
-        self.__transport._set_datagram_receiver(self._on_datagram)
-        self.__transport.on("statechange", self._on_dtls_statechange)
+        # Send our INIT before handling a peer INIT that DTLS held for us: our INIT ACK then
+        # carries the tag and TSN of our INIT (RFC 9260 section 5.2.1). Answered from CLOSED it
+        # would carry fresh ones, and aiortc adopts whichever of INIT / INIT ACK came last.
         if self.__transport.state == "connected":
             self._connect()
-        elif self.__transport.state in ("closed", "failed"):
+        self.__transport._set_datagram_receiver(self._on_datagram)
+        self.__transport.on("statechange", self._on_dtls_statechange)
+        if self.__transport.state in ("closed", "failed"):
             self._teardown("DTLS transport is " + self.__transport.state)
 
     async def stop(self) -> None:
@@ -271,6 +274,10 @@ class RTCSctpTransport(AsyncIOEventEmitter):
 
     def _scheduled_pump(self) -> None:
         self._pump_scheduled = False
+        association = self._association
+        if association is not None:
+            # The burst is over: acknowledge it now rather than after the delayed-SACK timer.
+            association.end_of_burst()
         self._pump()
 
     def _on_timer(self) -> None:

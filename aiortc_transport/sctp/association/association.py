@@ -241,6 +241,19 @@ class Association:
             self.stats.internal_errors += 1
             logger.exception("internal error while handling %s", packet)
 
+    def end_of_burst(self) -> None:
+        """Every packet that arrived together has been received: acknowledge them now.
+
+        RFC 9260 section 6.2 bounds the delay of a SACK (every second packet, 200 ms at
+        most) and allows sending it sooner. Waiting for the timer after an odd last packet of
+        a burst stalls a sender that keeps few chunks in flight: aiortc 1.16 sends at most
+        four chunks per SACK and queues its next message only when a SACK arrives, so it
+        would wait the full delay after every message with an odd number of packets.
+        """
+        tracker = self._tracker
+        if tracker is not None and tracker.delayed_ack_at is not None:
+            tracker.force_sack()
+
     def handle_timer(self, now: float) -> None:
         """Run whatever timers are due."""
         tracker = self._tracker
@@ -824,7 +837,7 @@ class Association:
             return True  # absurd jump: ignore rather than corrupt the tracker
         if tracker.forward_to(new_cum):
             self._reset.before_forward_tsn(new_cum)
-            self._reassembly.forward_tsn(tracker.cumulative_tsn, chunk.streams)
+            self._reassembly.forward_tsn(new_cum, chunk.streams)
             self._reset.after_data_received(now)
         return True
 
