@@ -37,7 +37,7 @@ from ..datachannel.manager import (
     SendMessage,
 )
 from ..datachannel.parameters import RTCDataChannelParameters
-from ..exceptions import InvalidStateError
+from ..exceptions import InvalidStateError, OperationError
 from .association import Association
 from .events import (
     AssociationClosed,
@@ -106,6 +106,8 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         # Set when work was queued on the association while its events were dispatched.
         self._more_to_send = False
         self._pump_scheduled = False
+        #: Actions of the DCEP layer the association refused (logged; see _apply_manager_output).
+        self.refused_actions = 0
         self._max_channels: int | None = None
         self._remote_max_message_size = REMOTE_DEFAULT_MAX_MESSAGE_SIZE
         self._closed_event = asyncio.Event()
@@ -213,6 +215,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         """Close the association gracefully (SHUTDOWN), or with ABORT if that times out."""
         association = self._association
         if association is not None and self.__state != "closed":
+            # Dispatch what is already pending (an AssociationEstablished whose pump was
+            # scheduled, say) while sending is still allowed, then shut down.
+            self._pump()
             association.shutdown(self._now())
             self._pump()
             try:
@@ -383,7 +388,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if manager is None:
             raise InvalidStateError("RTCSctpTransport is not connected")
         manager.send(stream_id, data)
-        self._apply_manager_output(manager)
+        self._apply_manager_output(manager, raise_errors=True)
         # Pump after the caller's burst of send() calls rather than after each one: the
         # messages then leave bundled in full packets, and the pump's fixed cost is paid
         # once per burst.
@@ -412,29 +417,47 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if association is not None:
             association.set_buffered_amount_low_threshold(stream_id, value)
 
-    def _apply_manager_output(self, manager: DataChannelManager) -> None:
-        """Apply the manager's actions to the association, then mirror its channel events."""
+    def _apply_manager_output(
+        self, manager: DataChannelManager, *, raise_errors: bool = False
+    ) -> None:
+        """Apply the manager's actions to the association, then mirror its channel events.
+
+        A refused action (the association is shutting down, its send buffer is full) is
+        raised to the caller when the caller is the user's ``send()``; anything the manager
+        queued on its own (a DCEP ACK, a stream reset) is logged and counted instead, so a
+        protocol event can never raise out of the receive path.
+        """
         association = self._association
         actions = manager.actions_to_apply()
+        error: Exception | None = None
         if association is not None and actions:
             self._more_to_send = True
             now = self._now()
             for action in actions:
-                if type(action) is SendMessage:
-                    association.send(
-                        action.stream_id,
-                        action.ppid,
-                        action.data,
-                        now,
-                        ordered=action.ordered,
-                        max_retransmits=action.max_retransmits,
-                        lifetime=action.lifetime,
-                    )
-                elif type(action) is ResetStreams:
-                    association.reset_streams(list(action.stream_ids), now)
+                try:
+                    if type(action) is SendMessage:
+                        association.send(
+                            action.stream_id,
+                            action.ppid,
+                            action.data,
+                            now,
+                            ordered=action.ordered,
+                            max_retransmits=action.max_retransmits,
+                            lifetime=action.lifetime,
+                        )
+                    elif type(action) is ResetStreams:
+                        association.reset_streams(list(action.stream_ids), now)
+                except (InvalidStateError, OperationError) as exc:
+                    if raise_errors and error is None:
+                        error = exc
+                    else:
+                        self.refused_actions += 1
+                        logger.info("RTCSctpTransport: %s refused: %s", action, exc)
         handlers = self._channel_handlers
         while (event := manager.next_event()) is not None:
             handlers[type(event)](event)
+        if error is not None:
+            raise error
 
     def _on_channel_opened(self, event: ChannelOpened) -> None:
         channel = RTCDataChannel(self, event.parameters, send_open=False)
@@ -495,8 +518,10 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if self._timer is not None:
             self._timer.cancel()
         self._association = None
-        self.__transport._set_datagram_receiver(None)
-        self.__transport.remove_listener("statechange", self._on_dtls_statechange)
+        if self._started:
+            # Only start() attached us to DTLS; stop() before start() has nothing to detach.
+            self.__transport._set_datagram_receiver(None)
+            self.__transport.remove_listener("statechange", self._on_dtls_statechange)
         self._closed_event.set()
         self._set_state("closed")
 
