@@ -28,6 +28,7 @@ and keeps one ``call_at`` timer armed on its deadline.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -64,6 +65,9 @@ DtlsTransportState = Literal["new", "connecting", "connected", "closed", "failed
 #: ICE states in which datagrams flow.
 _ICE_USABLE: Final = frozenset({"connected", "completed"})
 
+#: DTLS datagrams held when they arrive before the handshake begins.
+MAX_EARLY_DATAGRAMS: Final = 16
+
 #: Decrypted messages held while no receiver is registered (the peer's SCTP INIT can
 #: arrive before the SCTP transport above has attached).
 MAX_PENDING_MESSAGES: Final = 64
@@ -90,7 +94,8 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
 
     :param transport: the ``RTCIceTransport`` the datagrams travel on.
     :param certificates: the local certificates; the first one is used. ``None`` or an empty
-        list generates a fresh ECDSA P-256 certificate.
+        list generates a fresh ECDSA P-256 certificate. An expired one raises
+        ``InvalidAccessError``.
     :param role: the local DTLS role, ``"auto"`` by default: the remote parameters' role
         decides if it is explicit (remote client -> local server and vice versa), otherwise
         the ICE role does, as in aiortc: ICE controlling -> DTLS server.
@@ -119,6 +124,10 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         self._certificate = (
             certificates[0] if certificates else RTCCertificate.generateCertificate()
         )
+        # W3C webrtc-pc, RTCPeerConnection constructor: an expired certificate is an
+        # InvalidAccessError (peers would not care, but a stale identity is a local bug).
+        if self._certificate.expires <= datetime.datetime.now(tz=datetime.UTC):
+            raise InvalidAccessError("the DTLS certificate has expired")
         self._role = role
         self._handshake_timeout = handshake_timeout
         self._mtu = mtu
@@ -126,6 +135,8 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         self._conn: DtlsConnection | None = None
         self._receiver: DatagramReceiver | None = None
         self._pending: deque[bytes] = deque()
+        self._early: list[bytes] = []
+        self._remote_role = "auto"
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._started: asyncio.Future[None] | None = None
@@ -149,6 +160,11 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
     @property
     def transport(self) -> RTCIceTransport:
         """The ``RTCIceTransport`` given to the constructor."""
+        return self._transport
+
+    @property
+    def iceTransport(self) -> RTCIceTransport:
+        """The W3C name of :attr:`transport`."""
         return self._transport
 
     @property
@@ -209,18 +225,11 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         """
         if self._state != "new" or self._started is not None:
             raise InvalidStateError(f"RTCDtlsTransport.start() called in state {self._state}")
-        role = self._resolve_role(getattr(remoteParameters, "role", "auto") or "auto")
-        self._role = role
+        remote_role = getattr(remoteParameters, "role", "auto") or "auto"
+        self._resolve_role(remote_role)  # refuse a role conflict before anything starts
+        self._remote_role = remote_role
         self._remote_fingerprints = list(remoteParameters.fingerprints)
-        loop = asyncio.get_running_loop()
-        self._started = loop.create_future()
-        self._conn = DtlsConnection(
-            role,
-            self._certificate,
-            self._remote_fingerprints,
-            mtu=self._mtu,
-            handshake_timeout=self._handshake_timeout,
-        )
+        self._started = asyncio.get_running_loop().create_future()
         self._transport.on("statechange", self._on_ice_statechange)
         self._listening_ice = True
         self._transport._set_datagram_receiver(self._on_datagram)
@@ -291,16 +300,32 @@ class RTCDtlsTransport(AsyncIOEventEmitter):
         return "server" if self._transport.role == "controlling" else "client"
 
     def _begin_handshake(self) -> None:
-        conn = self._conn
-        if conn is None or conn.state is not DtlsState.NEW:
+        if self._conn is not None or self._state != "connecting":
             return
+        # Resolved only now: an ICE role conflict may have switched the ICE role since
+        # start() was called.
+        self._role = self._resolve_role(self._remote_role)
+        conn = self._conn = DtlsConnection(
+            self._role,
+            self._certificate,
+            self._remote_fingerprints,
+            mtu=self._mtu,
+            handshake_timeout=self._handshake_timeout,
+        )
         self._log_debug("handshake begins")
-        conn.start(asyncio.get_running_loop().time())
+        now = asyncio.get_running_loop().time()
+        conn.start(now)
+        early, self._early = self._early, []
+        for datagram in early:
+            conn.receive_datagram(datagram, now)
         self._process(conn)
 
     def _on_datagram(self, data: bytes) -> None:
         conn = self._conn
         if conn is None:
+            # The peer's first flight can come before our ICE side reports "connected".
+            if len(self._early) < MAX_EARLY_DATAGRAMS:
+                self._early.append(data)
             return
         plaintext = conn.decrypt(data, asyncio.get_running_loop().time())
         if plaintext is not None:

@@ -368,7 +368,9 @@ def test_non_dtls_and_garbage_are_dropped_and_counted(
     assert z.state is DtlsState.CONNECTED
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     garbage=st.lists(st.binary(max_size=300), max_size=5),
     prefix=st.sampled_from([20, 21, 22, 23, 25, 47]),
@@ -565,3 +567,61 @@ def test_decrypt_fast_path(cert_a: RTCCertificate, cert_z: RTCCertificate) -> No
     assert events(z) == [CloseNotify()]
     assert z.decrypt(b"\x17" + bytes(12), 0.0) is None  # after close: counted, ignored
     assert z.counters.dropped_after_close == 1
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    victim=st.integers(min_value=0, max_value=7),
+    position=st.integers(min_value=0, max_value=2000),
+    flip=st.integers(min_value=1, max_value=255),
+    truncate=st.booleans(),
+)
+def test_corrupted_handshake_datagram_never_escapes(
+    cert_a: RTCCertificate,
+    cert_z: RTCCertificate,
+    victim: int,
+    position: int,
+    flip: int,
+    truncate: bool,
+) -> None:
+    """One handshake datagram (either direction) is corrupted or cut short. Nothing may
+    raise, and no side may surface data from a peer it has not verified."""
+    a, z = make_pair(cert_a, cert_z)
+    counter = {"n": 0}
+
+    def corrupt(datagram: bytes) -> bytes:
+        n = counter["n"]
+        counter["n"] += 1
+        if n != victim:
+            return datagram
+        if truncate:
+            return datagram[: position % len(datagram)]
+        mutated = bytearray(datagram)
+        mutated[position % len(mutated)] ^= flip
+        return bytes(mutated)
+
+    a.start(0.0)
+    z.start(0.0)
+    for _ in range(20):
+        moved = False
+        for datagram in a.datagrams_to_send():
+            moved = True
+            z.receive_datagram(corrupt(datagram), 0.0)
+        for datagram in z.datagrams_to_send():
+            moved = True
+            a.receive_datagram(corrupt(datagram), 0.0)
+        if not moved:
+            break
+    for conn in (a, z):
+        seen = events(conn)
+        assert conn.state in (DtlsState.HANDSHAKING, DtlsState.CONNECTED, DtlsState.FAILED)
+        if conn.state is DtlsState.CONNECTED:
+            assert isinstance(seen[0], HandshakeComplete)
+            assert conn.peer_certificate is not None
+        assert not any(isinstance(e, ApplicationData) for e in seen)
+    if a.state is DtlsState.CONNECTED and z.state is DtlsState.CONNECTED:
+        a.send(b"ok")
+        pump(a, z)
+        assert events(z) == [ApplicationData(b"ok")]

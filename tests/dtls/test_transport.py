@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from aiortc_transport.dtls.certificate import RTCDtlsFingerprint
+from aiortc_transport.dtls.certificate import RTCCertificate, RTCDtlsFingerprint
 from aiortc_transport.dtls.transport import RTCDtlsParameters, RTCDtlsTransport
 from aiortc_transport.exceptions import InvalidAccessError, InvalidStateError
+from tests.ice.helpers import connect, exchange_candidates, make_side
 
 from .helpers import (
     TIMEOUT,
@@ -49,7 +53,7 @@ async def test_auto_role_follows_ice_and_data_flows_both_ways() -> None:
             (der,) = side.dtls.getRemoteCertificates()
             peer_cert = x509.load_pem_x509_certificate(peer.certificate.to_pem())
             assert der == peer_cert.public_bytes(Encoding.DER)
-            assert side.dtls.transport is side.ice.transport
+            assert side.dtls.transport is side.dtls.iceTransport is side.ice.transport
 
         a.dtls._send_datagram(b"from A")
         z.dtls._send_datagram(b"from Z" * 200)
@@ -291,7 +295,6 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
 
 
 async def test_dtls_started_before_ice_connects() -> None:
-    from tests.ice.helpers import connect, exchange_candidates, make_side
 
     ice_a = make_side("controlling")
     ice_z = make_side("controlled")
@@ -349,3 +352,43 @@ async def test_api_misuse() -> None:
     finally:
         await ice_a.transport.stop()
         await ice_z.transport.stop()
+
+
+async def test_auto_role_follows_ice_role_after_a_conflict() -> None:
+    """Both ICE agents start controlling; the tie-breaker (RFC 8445 section 7.3.1.1) makes
+    one controlled. DTLS started before ICE connects must use the final ICE roles."""
+
+    ice_a = make_side("controlling")
+    ice_z = make_side("controlling")
+    a = dtls_side(ice_a, 0)
+    z = dtls_side(ice_z, 1)
+    dtls_done = asyncio.ensure_future(start_both(a, z))
+    await exchange_candidates(ice_a, ice_z)
+    await connect(ice_a, ice_z)
+    try:
+        assert await dtls_done == [None, None]
+        assert {ice_a.transport.role, ice_z.transport.role} == {"controlling", "controlled"}
+        assert {a.dtls.role, z.dtls.role} == {"client", "server"}
+        server = a if a.dtls.role == "server" else z
+        assert server.ice.transport.role == "controlling"
+    finally:
+        await stop_all(a, z)
+
+
+def test_expired_certificate_is_refused() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "old")])
+    now = datetime.datetime.now(tz=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=10))
+        .not_valid_after(now - datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    ice = make_side("controlling")
+    with pytest.raises(InvalidAccessError, match="expired"):
+        RTCDtlsTransport(ice.transport, [RTCCertificate(key, cert)])
