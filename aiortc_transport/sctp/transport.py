@@ -259,11 +259,18 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if association is None:
             return
         send = self.__transport._send_datagram
-        for packet in association.packets_to_send(self._now()):
-            send(packet)
         handlers = self._event_handlers
-        while (event := association.next_event()) is not None:
-            handlers[type(event)](event)
+        while True:
+            for packet in association.packets_to_send(self._now()):
+                send(packet)
+            dispatched = False
+            while (event := association.next_event()) is not None:
+                handlers[type(event)](event)
+                dispatched = True
+            # A handler may have queued more (the stream reset that answers an incoming
+            # one, a DCEP ACK): send it now rather than at the next input.
+            if not dispatched or self._association is not association:
+                break
         if self._timer is not None and self._association is not None:
             self._timer.arm(association.get_timer())
 
