@@ -55,7 +55,6 @@ from .ice.parameters import RTCIceParameters, RTCIceServer
 from .ice.transport import RTCIceTransport
 from .sctp.transport import LOCAL_MAX_MESSAGE_SIZE, RTCSctpCapabilities, RTCSctpTransport
 from .sdp import (
-    DEFAULT_SCTP_PORT,
     DataChannelTransport,
     Fingerprint,
     RTCSessionDescription,
@@ -188,9 +187,7 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         config = configuration if configuration is not None else RTCConfiguration()
         self.__configuration = config
         certificate = (
-            config.certificates[0]
-            if config.certificates
-            else RTCCertificate.generateCertificate()
+            config.certificates[0] if config.certificates else RTCCertificate.generateCertificate()
         )
         self._certificate = certificate
         self._gatherer = RTCIceGatherer(config.iceServers, loopback=config.loopback)
@@ -350,9 +347,7 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         description = build_answer(offer, setup=setup, **self._local_transport_kwargs())
         return RTCSessionDescription(sdp=str(description), type="answer")
 
-    async def setLocalDescription(
-        self, sessionDescription: DescriptionInput | None = None
-    ) -> None:
+    async def setLocalDescription(self, sessionDescription: DescriptionInput | None = None) -> None:
         """Apply a local description; without one, create the offer or answer implicitly.
 
         Gathers candidates and returns when gathering is complete (``localDescription``
@@ -372,7 +367,8 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         if kind == "rollback":
             self._rollback(local=True)
             return
-        if kind in ("offer",):
+        allowed: tuple[str, ...]
+        if kind == "offer":
             allowed = ("stable", "have-local-offer")
         elif kind in ("answer", "pranswer"):
             allowed = ("have-remote-offer",)
@@ -430,10 +426,9 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         if kind == "rollback":
             self._rollback(local=False)
             return
-        if kind == "offer":
-            allowed = ("stable", "have-remote-offer")
-        else:
-            allowed = ("have-local-offer",)
+        allowed: tuple[str, ...] = (
+            ("stable", "have-remote-offer") if kind == "offer" else ("have-local-offer",)
+        )
         if self.__signalingState not in allowed:
             raise InvalidStateError(
                 f'Cannot handle {kind} in signaling state "{self.__signalingState}"'
@@ -454,9 +449,7 @@ class RTCPeerConnection(AsyncIOEventEmitter):
             or remote.ice_pwd != self._remote.ice_pwd
             or set(remote.fingerprints) != set(self._remote.fingerprints)
         ):
-            raise InvalidAccessError(
-                "ICE restarts and DTLS certificate changes are not supported"
-            )
+            raise InvalidAccessError("ICE restarts and DTLS certificate changes are not supported")
         ice_parameters = RTCIceParameters(
             usernameFragment=remote.ice_ufrag, password=remote.ice_pwd, iceLite=remote.ice_lite
         )
@@ -526,8 +519,7 @@ class RTCPeerConnection(AsyncIOEventEmitter):
             known = parsed.sdpMLineIndex is not None and 0 <= parsed.sdpMLineIndex < len(mids)
         if not known:
             raise OperationError(
-                f"no m= section for sdpMid={parsed.sdpMid!r} "
-                f"sdpMLineIndex={parsed.sdpMLineIndex!r}"
+                f"no m= section for sdpMid={parsed.sdpMid!r} sdpMLineIndex={parsed.sdpMLineIndex!r}"
             )
         # Every section shares the one data transport (BUNDLE): a candidate trickled for an
         # offered audio section before our answer rejected it belongs to the same agent.
@@ -711,16 +703,18 @@ class RTCPeerConnection(AsyncIOEventEmitter):
             self._gatherer.state
         ]
         if state != self.__iceGatheringState:
-            logger.debug("RTCPeerConnection iceGatheringState %s -> %s",
-                         self.__iceGatheringState, state)
+            logger.debug(
+                "RTCPeerConnection iceGatheringState %s -> %s", self.__iceGatheringState, state
+            )
             self.__iceGatheringState = state
             self.emit("icegatheringstatechange")
 
     def _update_ice_state(self) -> None:
         state = "closed" if self._closed else self._ice.state
         if state != self.__iceConnectionState:
-            logger.debug("RTCPeerConnection iceConnectionState %s -> %s",
-                         self.__iceConnectionState, state)
+            logger.debug(
+                "RTCPeerConnection iceConnectionState %s -> %s", self.__iceConnectionState, state
+            )
             self.__iceConnectionState = state
             self.emit("iceconnectionstatechange")
 
@@ -741,15 +735,15 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         else:
             state = "connected"
         if state != self.__connectionState:
-            logger.debug("RTCPeerConnection connectionState %s -> %s",
-                         self.__connectionState, state)
+            logger.debug(
+                "RTCPeerConnection connectionState %s -> %s", self.__connectionState, state
+            )
             self.__connectionState = state
             self.emit("connectionstatechange")
 
     def _set_signaling_state(self, state: str) -> None:
         if state != self.__signalingState:
-            logger.debug("RTCPeerConnection signalingState %s -> %s",
-                         self.__signalingState, state)
+            logger.debug("RTCPeerConnection signalingState %s -> %s", self.__signalingState, state)
             self.__signalingState = state
             self.emit("signalingstatechange")
 

@@ -429,7 +429,7 @@ async def test_datachannel_event_and_channel_options_cross() -> None:
     a, b = make(), make()
     a.createDataChannel("boot")
     await negotiate(a, b)
-    local, remote = await open_channel(
+    _local, remote = await open_channel(
         b, a, "opts", ordered=False, maxPacketLifeTime=500, protocol="p"
     )
     assert (remote.ordered, remote.maxPacketLifeTime, remote.protocol) == (False, 500, "p")

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from .helpers import (
+    Inbox,
     KiB,
     MiB,
-    Inbox,
     Peer,
     expect,
     make_peer,
@@ -128,9 +128,7 @@ async def test_text_binary_and_empty_messages_of_every_size(pair: tuple[Peer, Pe
 
 async def test_unordered_no_retransmit_channel(pair: tuple[Peer, Peer]) -> None:
     offerer, answerer = pair
-    local, remote = await open_channel(
-        offerer, answerer, "lossy", ordered=False, maxRetransmits=0
-    )
+    local, remote = await open_channel(offerer, answerer, "lossy", ordered=False, maxRetransmits=0)
     assert remote.ordered is False and remote.maxRetransmits == 0
     inbox = Inbox(remote)
     messages = [f"m{i}" for i in range(200)]
@@ -142,9 +140,7 @@ async def test_unordered_no_retransmit_channel(pair: tuple[Peer, Peer]) -> None:
 
 
 @pytest.mark.parametrize("direction", ["offerer-to-answerer", "answerer-to-offerer"])
-async def test_20_mib_with_backpressure_and_hash(
-    pair: tuple[Peer, Peer], direction: str
-) -> None:
+async def test_20_mib_with_backpressure_and_hash(pair: tuple[Peer, Peer], direction: str) -> None:
     offerer, answerer = pair
     sender_pc, receiver_pc = (
         (offerer, answerer) if direction == "offerer-to-answerer" else (answerer, offerer)
