@@ -6,6 +6,9 @@ The public names follow aiortc's ORTC API so that an aiortc user can switch impo
 
 from __future__ import annotations
 
+from .datachannel.parameters import RTCDataChannelParameters
+from .dtls.certificate import RTCCertificate, RTCDtlsFingerprint
+from .dtls.transport import RTCDtlsParameters, RTCDtlsTransport
 from .exceptions import (
     InvalidAccessError,
     InvalidStateError,
@@ -13,6 +16,14 @@ from .exceptions import (
     ParseError,
     ProtocolError,
 )
+from .ice import (
+    RTCIceCandidate,
+    RTCIceGatherer,
+    RTCIceParameters,
+    RTCIceServer,
+    RTCIceTransport,
+)
+from .sdp import RTCSessionDescription, SdpParseError
 
 __version__ = "0.1.0"
 
@@ -22,5 +33,17 @@ __all__ = [
     "OperationError",
     "ParseError",
     "ProtocolError",
+    "RTCCertificate",
+    "RTCDataChannelParameters",
+    "RTCDtlsFingerprint",
+    "RTCDtlsParameters",
+    "RTCDtlsTransport",
+    "RTCIceCandidate",
+    "RTCIceGatherer",
+    "RTCIceParameters",
+    "RTCIceServer",
+    "RTCIceTransport",
+    "RTCSessionDescription",
+    "SdpParseError",
     "__version__",
 ]

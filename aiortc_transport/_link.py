@@ -10,9 +10,10 @@ anything else of the layer below them, and never reach into aioice or OpenSSL.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, overload
 
 DatagramReceiver = Callable[[bytes], None]
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 class DatagramLink(Protocol):
@@ -32,6 +33,10 @@ class DatagramLink(Protocol):
         """Register the one receiver of incoming datagrams (``None`` to detach)."""
         ...
 
-    def on(self, event: str, f: Callable[..., Any] | None = None) -> Any:
+    @overload
+    def on(self, event: str) -> Callable[[Handler], Handler]: ...
+    @overload
+    def on(self, event: str, f: Handler) -> Handler: ...
+    def on(self, event: str, f: Handler | None = None) -> Any:
         """pyee subscription; upper layers use it for ``statechange``."""
         ...

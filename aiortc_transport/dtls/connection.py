@@ -365,8 +365,8 @@ class DtlsConnection:
         self._handshake_deadline_at = now + self._handshake_timeout
         self._log_debug("start, handshake deadline in %.1f s", self._handshake_timeout)
         if not self._expected:
-            # Nothing the peer could present would pass; fail at once and tell the peer
-            # (as client, by never sending a ClientHello; as server, with an alert).
+            # Nothing the peer could present would pass: fail at once, without sending a
+            # ClientHello, and tell the peer with a close_notify so it stops too.
             self._fail_handshake(self._no_supported_fingerprint_reason(), tell_peer=True)
             return
         self._advance_handshake(now)
@@ -455,7 +455,7 @@ class DtlsConnection:
             self._flush_output()
             self._update_retransmit_timer(now)
 
-    def encrypt(self, data: bytes) -> bytes:
+    def encrypt(self, data: bytes | bytearray | memoryview) -> bytes:
         """Encrypt one application message into one record and return it as a datagram.
 
         The fast path for the layer above: the caller sends the returned datagram itself.
@@ -492,7 +492,7 @@ class DtlsConnection:
         self.counters.datagrams_sent += 1
         return datagram
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes | bytearray | memoryview) -> None:
         """Queue one application message (one record, one datagram) for sending."""
         self._outgoing.append(self.encrypt(data))
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import random
 import socket
 from collections import deque
@@ -76,6 +77,9 @@ _CHECK_MAX_RTO = 1.6
 _DTLS_FIRST, _DTLS_LAST = 20, 63
 # The shortest wait for a consent response, whatever the interval.
 _CONSENT_MIN_TIMEOUT = 0.5
+# Datagrams read per wake-up at most (see _IceProtocol._drain), and the largest one.
+_DRAIN_LIMIT = 64
+_MAX_DATAGRAM = 65535
 # Data received before the upper layer is ready is held, up to this many datagrams.
 DEFAULT_MAX_PENDING_DATAGRAMS = 256
 
@@ -186,12 +190,55 @@ class _IceProtocol(StunProtocol):
     """aioice's per-socket protocol, with an RFC 7983 fast path and bounded transactions."""
 
     receiver: IceConnection
+    _reader: socket.socket | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # A private handle on the same socket, so that one wake-up can drain every
+            # datagram waiting (asyncio reads one per wake-up; see _drain).
+            self._reader = socket.socket(fileno=os.dup(sock.fileno()))
+            self._reader.setblocking(False)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+        super().connection_lost(exc)
 
     def datagram_received(self, data: bytes | str, addr: tuple[Any, ...]) -> None:
-        if data and _DTLS_FIRST <= data[0] <= _DTLS_LAST:  # type: ignore[operator]
-            self.receiver.data_received(data, self.local_candidate.component)  # type: ignore[arg-type]
+        self._dispatch(data, addr)  # type: ignore[arg-type]
+        self._drain()
+
+    def _dispatch(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        if data and _DTLS_FIRST <= data[0] <= _DTLS_LAST:
+            self.receiver.data_received(data, self.local_candidate.component)
         else:
             super().datagram_received(data, addr)
+
+    def _drain(self) -> None:
+        """Read what else is queued on the socket now, up to a bound.
+
+        asyncio's datagram transport reads one datagram per event-loop wake-up. Under a
+        burst (a congestion window of packets arriving at once) the kernel buffer then
+        fills faster than one-per-iteration empties it, and the overflow is loss that SCTP
+        has to repair. Reading the backlog in one go keeps the buffer short; the bound keeps
+        other sockets and callbacks from starving.
+        """
+        reader = self._reader
+        for _ in range(_DRAIN_LIMIT):
+            if reader is None:
+                return
+            try:
+                data, addr = reader.recvfrom(_MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self.error_received(exc)
+                return
+            self._dispatch(data, addr)
+            reader = self._reader
 
     async def request(
         self,
@@ -313,6 +360,10 @@ class IceConnection(Connection):
             except OSError as exc:
                 logger.info("%r could not bind to %s: %s", self, address, exc)
                 continue
+            if self._closing:
+                # close() ran while the socket was being created: do not leak it.
+                transport.close()
+                continue
             sock = transport.get_extra_info("socket")
             if sock is not None:
                 # A larger receive buffer absorbs bursts while the event loop is busy.
@@ -370,9 +421,12 @@ class IceConnection(Connection):
                     logger.info("%r server candidate failed: %s", self, task.exception())
                     continue
                 candidate, relay_protocol = task.result()
-                candidates.append(candidate)
                 if relay_protocol is not None:
+                    if self._closing:
+                        await relay_protocol.close()
+                        continue
                     self._protocols.append(relay_protocol)
+                candidates.append(candidate)
                 self._report_local_candidate(candidate)
         for task in pending:
             task.cancel()

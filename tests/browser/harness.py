@@ -272,7 +272,8 @@ class BrowserPeer:
     async def wait_state(
         self, value: str, kind: str = "connectionState", timeout: float = DEFAULT_TIMEOUT
     ) -> None:
-        """Wait until ``kind`` (connectionState, iceConnectionState...) equals ``value``."""
+        """Wait until ``kind`` equals ``value``: connectionState, iceConnectionState,
+        signalingState, iceGatheringState, or sctpState (``pc.sctp.state``)."""
         await call(self.page, "waitPeerState", self.handle, kind, value, _ms(timeout))
 
     async def state(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class StaticServer:
     """Serve a directory over HTTP on 127.0.0.1:<ephemeral port> until stopped."""
 
     def __init__(self, directory: Path = STATIC_DIR, host: str = "127.0.0.1") -> None:
+        self.host = host
         handler = functools.partial(_QuietHandler, directory=str(directory))
         self._httpd = ThreadingHTTPServer((host, 0), handler)
         self._httpd.daemon_threads = True
@@ -41,8 +42,8 @@ class StaticServer:
     @property
     def origin(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._httpd.server_address[1]
+        return f"http://{self.host}:{port}"
 
     def url(self, path: str = "/index.html") -> str:
         """Absolute URL of ``path`` on this server."""

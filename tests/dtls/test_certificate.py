@@ -63,11 +63,15 @@ def test_fingerprints_sdp_form_and_values() -> None:
     fingerprints = certificate.getFingerprints()
     assert [f.algorithm for f in fingerprints] == ["sha-256", "sha-384", "sha-512"]
     expected_lengths = {"sha-256": 32, "sha-384": 48, "sha-512": 64}
-    hash_classes = {"sha-256": hashes.SHA256, "sha-384": hashes.SHA384, "sha-512": hashes.SHA512}
+    hash_algorithms: dict[str, hashes.HashAlgorithm] = {
+        "sha-256": hashes.SHA256(),
+        "sha-384": hashes.SHA384(),
+        "sha-512": hashes.SHA512(),
+    }
     for fingerprint in fingerprints:
         assert SDP_FINGERPRINT.match(fingerprint.value)
         assert len(fingerprint.value.split(":")) == expected_lengths[fingerprint.algorithm]
-        digest = hashes.Hash(hash_classes[fingerprint.algorithm]())
+        digest = hashes.Hash(hash_algorithms[fingerprint.algorithm])
         digest.update(der)
         assert bytes.fromhex(fingerprint.value.replace(":", "")) == digest.finalize()
 

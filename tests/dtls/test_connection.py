@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import struct
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -52,20 +53,20 @@ def make_pair(
     a_role: DtlsRole = "client",
     a_expects: list[RTCDtlsFingerprint] | None = None,
     z_expects: list[RTCDtlsFingerprint] | None = None,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> tuple[DtlsConnection, DtlsConnection]:
     z_role: DtlsRole = "server" if a_role == "client" else "client"
     a = DtlsConnection(
         a_role,
         cert_a,
         cert_z.getFingerprints()[:1] if a_expects is None else a_expects,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     z = DtlsConnection(
         z_role,
         cert_z,
         cert_a.getFingerprints()[:1] if z_expects is None else z_expects,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     return a, z
 

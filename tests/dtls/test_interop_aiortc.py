@@ -94,6 +94,7 @@ async def connect_ice(ours: DtlsSide, theirs: AiortcSide) -> None:
     ours.ice.transport.addRemoteCandidate(None)
     theirs_params = theirs.gatherer.getLocalParameters()
     ours_params = ours.ice.gatherer.getLocalParameters()
+    assert theirs_params.usernameFragment is not None and theirs_params.password is not None
     await asyncio.wait_for(
         asyncio.gather(
             ours.ice.transport.start(
@@ -166,7 +167,12 @@ async def test_handshake_and_data_both_ways_with_aiortc(our_role: str) -> None:
 
         # Our close_notify reaches aiortc, whose transport then closes.
         closed = asyncio.Event()
-        theirs.dtls.on("statechange", lambda: theirs.dtls.state == "closed" and closed.set())
+
+        def on_state() -> None:
+            if theirs.dtls.state == "closed":
+                closed.set()
+
+        theirs.dtls.on("statechange", on_state)
         await ours.dtls.stop()
         await asyncio.wait_for(closed.wait(), TIMEOUT)
     finally:

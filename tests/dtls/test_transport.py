@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -265,8 +266,8 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
 
         return drop
 
-    z_kwargs: dict[str, object] = {}
-    a_kwargs: dict[str, object] = {}
+    z_kwargs: dict[str, Any] = {}
+    a_kwargs: dict[str, Any] = {}
     if lost == "client hello":
         z_kwargs = {"drop_out": drop_nth(0)}
     elif lost == "server flight":
@@ -275,8 +276,8 @@ async def test_handshake_survives_lost_flights(lost: str) -> None:
         z_kwargs = {"drop_out": drop_nth(1)}
     else:
         a_kwargs = {"drop_out": drop_nth(1)}
-    link_a = LossyLink(ice_a.transport, **a_kwargs)  # type: ignore[arg-type]
-    link_z = LossyLink(ice_z.transport, **z_kwargs)  # type: ignore[arg-type]
+    link_a = LossyLink(ice_a.transport, **a_kwargs)
+    link_z = LossyLink(ice_z.transport, **z_kwargs)
     a = dtls_side(ice_a, 0, link=link_a)
     z = dtls_side(ice_z, 1, link=link_z)
     try:
@@ -392,3 +393,19 @@ def test_expired_certificate_is_refused() -> None:
     ice = make_side("controlling")
     with pytest.raises(InvalidAccessError, match="expired"):
         RTCDtlsTransport(ice.transport, [RTCCertificate(key, cert)])
+
+
+async def test_ice_failing_mid_handshake_fails_dtls() -> None:
+    ice_a, ice_z = await ice_pair(consent_interval=0.05, consent_timeout=0.5)
+    a = dtls_side(ice_a, 0)  # Z never starts DTLS: A waits for a ClientHello
+    remote = RTCDtlsParameters(certificate(1).getFingerprints())
+    start = asyncio.ensure_future(a.dtls.start(remote))
+    try:
+        await a.states.wait_for("connecting")
+        await ice_z.transport.stop()
+        with pytest.raises(ConnectionError, match="ICE transport failed"):
+            await asyncio.wait_for(start, 5.0)
+        assert a.states.states == ["connecting", "failed"]
+    finally:
+        await a.dtls.stop()
+        await ice_a.transport.stop()

@@ -12,7 +12,14 @@
 
 (() => {
   const DEFAULT_TIMEOUT_MS = 10000;
-  const STATE_KINDS = ["signalingState", "iceGatheringState", "iceConnectionState", "connectionState"];
+  const STATE_KINDS = [
+    "signalingState",
+    "iceGatheringState",
+    "iceConnectionState",
+    "connectionState",
+    "sctpState",
+  ];
+  const readState = (pc, kind) => (kind === "sctpState" ? (pc.sctp ? pc.sctp.state : null) : pc[kind]);
   const t0 = performance.now();
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
 
@@ -241,17 +248,25 @@
         peer.watchers.notify();
       };
       const last = {};
-      // Records a state attribute when it differs from the last value recorded.
+      let sctpWatched = false;
+      // Records a state attribute when it differs from the last value recorded. "sctpState"
+      // is pc.sctp.state (null until negotiation creates the RTCSctpTransport): Chromium
+      // updates it after the channels open, so it has its own record.
       peer.recordStates = () => {
+        if (pc.sctp && !sctpWatched) {
+          sctpWatched = true;
+          pc.sctp.addEventListener("statechange", peer.recordStates);
+        }
         for (const kind of STATE_KINDS) {
-          if (pc[kind] !== last[kind]) {
-            last[kind] = pc[kind];
-            record(kind, pc[kind]);
+          const value = readState(pc, kind);
+          if (value !== last[kind]) {
+            last[kind] = value;
+            record(kind, value);
           }
         }
       };
       peer.recordStates();
-      for (const kind of STATE_KINDS) {
+      for (const kind of STATE_KINDS.slice(0, 4)) {
         pc.addEventListener(`${kind.toLowerCase()}change`, peer.recordStates);
       }
       pc.addEventListener("icecandidate", (event) => {
@@ -290,16 +305,18 @@
 
     /** setLocalDescription(description) or, with null, the implicit form. */
     async setLocalDescription(handle, description) {
-      const pc = getPeer(handle).pc;
-      if (description) await pc.setLocalDescription(description);
-      else await pc.setLocalDescription();
+      const peer = getPeer(handle);
+      if (description) await peer.pc.setLocalDescription(description);
+      else await peer.pc.setLocalDescription();
+      peer.recordStates(); // pc.sctp may have just appeared: watch it
       return rtc.localDescription(handle);
     },
 
     async setRemoteDescription(handle, description) {
-      const pc = getPeer(handle).pc;
-      await pc.setRemoteDescription(description);
-      return pc.remoteDescription ? pc.remoteDescription.toJSON() : null;
+      const peer = getPeer(handle);
+      await peer.pc.setRemoteDescription(description);
+      peer.recordStates(); // pc.sctp may have just appeared: watch it
+      return rtc.remoteDescription(handle);
     },
 
     /** Add a remote candidate init; null signals end-of-candidates. */
@@ -339,12 +356,13 @@
       };
     },
 
-    /** Wait until `kind` (e.g. "connectionState") equals `value`. Fails fast on "failed". */
+    /** Wait until `kind` ("connectionState", "iceConnectionState", "signalingState",
+     * "iceGatheringState" or "sctpState") equals `value`. Fails fast on "failed". */
     waitPeerState(handle, kind, value, timeoutMs = DEFAULT_TIMEOUT_MS) {
       const peer = getPeer(handle);
       return peer.watchers.waitFor(
         () => {
-          const current = peer.pc[kind];
+          const current = readState(peer.pc, kind);
           if (current === value) return current;
           if (current === "failed" && value !== "failed") {
             throw new Error(`${handle}.${kind} became "failed" while waiting for "${value}"`);
@@ -352,7 +370,7 @@
           return undefined;
         },
         timeoutMs,
-        `${handle}.${kind} == "${value}" (now "${peer.pc[kind]}")`,
+        `${handle}.${kind} == "${value}" (now "${readState(peer.pc, kind)}")`,
       );
     },
 
