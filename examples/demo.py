@@ -25,9 +25,12 @@ from typing import Any
 # Let the demo run from a source checkout without installation.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aiortc_transport.datachannel.channel import RTCDataChannel
+from aiortc_transport.datachannel.parameters import RTCDataChannelParameters
 from aiortc_transport.dtls.certificate import RTCCertificate
 from aiortc_transport.dtls.transport import RTCDtlsTransport
 from aiortc_transport.ice import RTCIceGatherer, RTCIceTransport
+from aiortc_transport.sctp.transport import RTCSctpTransport
 
 STARTED_AT = time.monotonic()
 
@@ -142,8 +145,77 @@ async def stage_dtls(a: Peer, b: Peer) -> None:
     log("both", f"{rounds} encrypted round trips in {elapsed * 1000:.0f} ms")
 
 
+STREAM_SECONDS = float(__import__("os").environ.get("DEMO_SECONDS", "3"))
+MESSAGE_SIZE = 16 * 1024
+
+
+async def stage_sctp(a: Peer, b: Peer) -> None:
+    """Stage 3: SCTP over DTLS, a data channel each way, then a live bulk stream."""
+    for peer in (a, b):
+        sctp = RTCSctpTransport(peer.layers["dtls"])
+        peer.layers["sctp"] = sctp
+        follow_states(peer.name, sctp)
+        sctp.on(
+            "datachannel",
+            lambda ch, who=peer.name: log(
+                who, f"datachannel {ch.label!r} id={ch.id} opened by peer"
+            ),
+        )
+    sctp_a: RTCSctpTransport = a.layers["sctp"]
+    sctp_b: RTCSctpTransport = b.layers["sctp"]
+    started = time.perf_counter()
+    caps = RTCSctpTransport.getCapabilities()
+    await asyncio.gather(sctp_a.start(caps, sctp_b.port), sctp_b.start(caps, sctp_a.port))
+    await asyncio.gather(sctp_a.wait_connected(), sctp_b.wait_connected())
+    log("both", f"SCTP up in {(time.perf_counter() - started) * 1000:.1f} ms")
+
+    # Bob (the DTLS client) opens the channel: even stream id (RFC 8832 section 6).
+    arrived: asyncio.Future[RTCDataChannel] = asyncio.get_running_loop().create_future()
+    sctp_a.once("datachannel", arrived.set_result)
+    sender = RTCDataChannel(sctp_b, RTCDataChannelParameters(label="bulk"))
+    sender.on("open", lambda: log(b.name, f"channel {sender.label!r} id={sender.id} open"))
+    await sender.wait_open()
+    receiver = await asyncio.wait_for(arrived, 10)
+    log("both", f"channel open {(time.perf_counter() - started) * 1000:.1f} ms after SCTP start")
+
+    received = 0
+    last_report = [time.perf_counter(), 0]
+
+    def on_message(message: str | bytes) -> None:
+        nonlocal received
+        received += len(message)
+        now = time.perf_counter()
+        if now - last_report[0] >= 0.5:
+            rate = (received - last_report[1]) / (now - last_report[0]) / 1e6
+            log(a.name, f"receiving {rate:6.1f} MB/s   total {received / 1e6:7.1f} MB")
+            last_report[0], last_report[1] = now, received
+
+    receiver.on("message", on_message)
+    payload = bytes(MESSAGE_SIZE)
+    sender.bufferedAmountLowThreshold = 512 * 1024
+    started = time.perf_counter()
+    sent = 0
+    while time.perf_counter() - started < STREAM_SECONDS:
+        sender.send(payload)
+        sent += len(payload)
+        await sender.drain()
+    progressed = asyncio.Event()
+    receiver.on("message", lambda _message: progressed.set())
+    while received < sent:
+        progressed.clear()
+        await asyncio.wait_for(progressed.wait(), 10)
+    elapsed = time.perf_counter() - started
+    log("both", f"streamed {sent / 1e6:.1f} MB in {elapsed:.2f} s: {sent / elapsed / 1e6:.1f} MB/s")
+
+    closed = asyncio.get_running_loop().create_future()
+    receiver.on("close", lambda: closed.done() or closed.set_result(None))
+    sender.close()
+    await asyncio.wait_for(closed, 10)
+    log("both", f"channel closed: bob sees {sender.readyState}, alice sees {receiver.readyState}")
+
+
 Stage = Callable[[Peer, Peer], Awaitable[None]]
-STAGES: list[Stage] = [stage_ice, stage_dtls]
+STAGES: list[Stage] = [stage_ice, stage_dtls, stage_sctp]
 
 
 async def main() -> None:
@@ -154,6 +226,9 @@ async def main() -> None:
         for stage in STAGES:
             await stage(a, b)
     finally:
+        for peer in (a, b):
+            if "sctp" in peer.layers:
+                await peer.layers["sctp"].stop()
         for peer in (a, b):
             if "dtls" in peer.layers:
                 await peer.layers["dtls"].stop()

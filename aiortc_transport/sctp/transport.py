@@ -100,6 +100,8 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         self._timer: DeadlineTimer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
+        # Set when work was queued on the association while its events were dispatched.
+        self._more_to_send = False
         self._max_channels: int | None = None
         self._remote_max_message_size = REMOTE_DEFAULT_MAX_MESSAGE_SIZE
         self._closed_event = asyncio.Event()
@@ -254,7 +256,12 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         self._pump()
 
     def _pump(self) -> None:
-        """Send what the association wants sent, dispatch its events, re-arm the timer."""
+        """Send what the association wants sent, dispatch its events, re-arm the timer.
+
+        Dispatching an event may queue new work on the association (the DCEP manager
+        answering an OPEN, resetting our side of a stream the peer reset): then the
+        association is asked for packets again before the pump returns.
+        """
         association = self._association
         if association is None:
             return
@@ -263,15 +270,14 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         while True:
             for packet in association.packets_to_send(self._now()):
                 send(packet)
-            dispatched = False
+            self._more_to_send = False
             while (event := association.next_event()) is not None:
                 handlers[type(event)](event)
-                dispatched = True
-            # A handler may have queued more (the stream reset that answers an incoming
-            # one, a DCEP ACK): send it now rather than at the next input.
-            if not dispatched or self._association is not association:
+            if self._association is not association:
+                return  # closed while dispatching
+            if not self._more_to_send:
                 break
-        if self._timer is not None and self._association is not None:
+        if self._timer is not None:
             self._timer.arm(association.get_timer())
 
     # -- association events --------------------------------------------------------------
@@ -376,6 +382,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         association = self._association
         actions = manager.actions_to_apply()
         if association is not None and actions:
+            self._more_to_send = True
             now = self._now()
             for action in actions:
                 if type(action) is SendMessage:
@@ -453,10 +460,8 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if self._timer is not None:
             self._timer.cancel()
         self._association = None
-        if self._started:
-            # Only start() attached us to the DTLS transport.
-            self.__transport._set_datagram_receiver(None)
-            self.__transport.remove_listener("statechange", self._on_dtls_statechange)
+        self.__transport._set_datagram_receiver(None)
+        self.__transport.remove_listener("statechange", self._on_dtls_statechange)
         self._closed_event.set()
         self._set_state("closed")
 
