@@ -184,7 +184,7 @@ class Simulation:
         if rate is not None:
             endpoint.read_budget = min(
                 endpoint.read_budget + (self.now - endpoint.last_read_at) * rate,
-                max(rate * 0.05, 4096.0),
+                max(rate * 0.05, 300_000.0),
             )
             endpoint.last_read_at = self.now
         while True:

@@ -824,7 +824,7 @@ class Association:
             return True  # absurd jump: ignore rather than corrupt the tracker
         if tracker.forward_to(new_cum):
             self._reset.before_forward_tsn(new_cum)
-            self._reassembly.forward_tsn(tracker.cumulative_tsn, chunk.streams)
+            self._reassembly.forward_tsn(new_cum, chunk.streams)
             self._reset.after_data_received(now)
         return True
 
