@@ -460,8 +460,10 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if self._timer is not None:
             self._timer.cancel()
         self._association = None
-        self.__transport._set_datagram_receiver(None)
-        self.__transport.remove_listener("statechange", self._on_dtls_statechange)
+        if self._started:
+            # Only start() attached us to the DTLS transport (stop() may come first).
+            self.__transport._set_datagram_receiver(None)
+            self.__transport.remove_listener("statechange", self._on_dtls_statechange)
         self._closed_event.set()
         self._set_state("closed")
 
