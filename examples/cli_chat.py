@@ -189,7 +189,7 @@ async def main(args: argparse.Namespace) -> int:
                 say("(not connected yet)")
 
     typing_task = asyncio.ensure_future(typing())
-    done, _ = await asyncio.wait(
+    await asyncio.wait(
         [typing_task, asyncio.ensure_future(finished.wait())],
         return_when=asyncio.FIRST_COMPLETED,
     )
