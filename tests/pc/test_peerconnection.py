@@ -435,3 +435,40 @@ async def test_datachannel_event_and_channel_options_cross() -> None:
     assert (remote.ordered, remote.maxPacketLifeTime, remote.protocol) == (False, 500, "p")
     await a.close()
     await b.close()
+
+
+async def test_renegotiation_keeps_the_connection() -> None:
+    a, b = make(), make()
+    channel = a.createDataChannel("before")
+    await negotiate(a, b)
+    await wait_channel(channel, "open")
+    # A second round, initiated by either side, changes nothing underneath.
+    await negotiate(b, a)
+    await negotiate(a, b)
+    assert a.signalingState == b.signalingState == "stable"
+    assert a.connectionState == b.connectionState == "connected"
+    later, remote = await open_channel(a, b, "after")
+    inbox = Inbox(remote)
+    later.send("still connected")
+    assert await inbox.get() == "still connected"
+    await a.close()
+    await b.close()
+
+
+async def test_unreachable_peer_fails_the_connection() -> None:
+    a, b = make(), make()
+    a.createDataChannel("x")
+    await a.setLocalDescription(await a.createOffer())
+    await b.setRemoteDescription(a.localDescription)  # type: ignore[arg-type]
+    await b.setLocalDescription(await b.createAnswer())
+    answer = b.localDescription
+    assert answer is not None
+    await b.close()  # gone before a even starts: its candidate's port is closed
+    rec = Recorder(a)
+    await a.setRemoteDescription(answer)
+    # ICE gives up about 5 s (RTCIceTransport's check timeout) after the last check.
+    await wait_state(a, "connectionState", "failed", "connectionstatechange", timeout=15)
+    assert a.iceConnectionState == "failed"
+    assert rec.values["connectionState"] == ["connecting", "failed"]
+    await a.close()
+    assert a.connectionState == "closed"
