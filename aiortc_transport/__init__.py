@@ -6,6 +6,7 @@ The public names follow aiortc's ORTC API so that an aiortc user can switch impo
 
 from __future__ import annotations
 
+from .datachannel.channel import RTCDataChannel
 from .datachannel.parameters import RTCDataChannelParameters
 from .dtls.certificate import RTCCertificate, RTCDtlsFingerprint
 from .dtls.transport import RTCDtlsParameters, RTCDtlsTransport
@@ -23,6 +24,7 @@ from .ice import (
     RTCIceServer,
     RTCIceTransport,
 )
+from .sctp.transport import RTCSctpCapabilities, RTCSctpTransport
 from .sdp import RTCSessionDescription, SdpParseError
 
 __version__ = "0.1.0"
@@ -34,6 +36,7 @@ __all__ = [
     "ParseError",
     "ProtocolError",
     "RTCCertificate",
+    "RTCDataChannel",
     "RTCDataChannelParameters",
     "RTCDtlsFingerprint",
     "RTCDtlsParameters",
@@ -43,6 +46,8 @@ __all__ = [
     "RTCIceParameters",
     "RTCIceServer",
     "RTCIceTransport",
+    "RTCSctpCapabilities",
+    "RTCSctpTransport",
     "RTCSessionDescription",
     "SdpParseError",
     "__version__",

@@ -102,6 +102,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         self._started = False
         # Set when work was queued on the association while its events were dispatched.
         self._more_to_send = False
+        self._pump_scheduled = False
         self._max_channels: int | None = None
         self._remote_max_message_size = REMOTE_DEFAULT_MAX_MESSAGE_SIZE
         self._closed_event = asyncio.Event()
@@ -246,6 +247,16 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if association is None:
             return
         association.receive_packet(data, self._now())
+        # Datagrams come in bursts (the ICE layer drains the socket backlog in one go):
+        # pump once after the burst rather than once per packet, so one SACK covers the
+        # whole burst and the sender's reaction to it is one bundled flight.
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            assert self._loop is not None  # set in start()
+            self._loop.call_soon(self._scheduled_pump)
+
+    def _scheduled_pump(self) -> None:
+        self._pump_scheduled = False
         self._pump()
 
     def _on_timer(self) -> None:
