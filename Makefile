@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 unit: $(STAMP)
+	sh scripts/install-chromium.sh
 	$(PY) -m pytest -q tests --ignore=tests/bench
 
 test: $(STAMP) lint unit
