@@ -543,9 +543,13 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         try:
             if self._connect_task is not None and not self._connect_task.done():
                 self._connect_task.cancel()
-            await self._sctp.stop()
-            await self._dtls.stop()
-            await self._ice.stop()
+            # Each layer is stopped even if the one above fails to: close() must always
+            # release the sockets.
+            for stop in (self._sctp.stop, self._dtls.stop, self._ice.stop):
+                try:
+                    await stop()
+                except Exception:
+                    logger.exception("RTCPeerConnection.close(): %s failed", stop.__qualname__)
         finally:
             self._update_gathering_state()
             self._update_ice_state()
