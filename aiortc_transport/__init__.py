@@ -24,6 +24,7 @@ from .ice import (
     RTCIceServer,
     RTCIceTransport,
 )
+from .peerconnection import RTCConfiguration, RTCPeerConnection
 from .sctp.transport import RTCSctpCapabilities, RTCSctpTransport
 from .sdp import RTCSessionDescription, SdpParseError
 
@@ -36,6 +37,7 @@ __all__ = [
     "ParseError",
     "ProtocolError",
     "RTCCertificate",
+    "RTCConfiguration",
     "RTCDataChannel",
     "RTCDataChannelParameters",
     "RTCDtlsFingerprint",
@@ -46,6 +48,7 @@ __all__ = [
     "RTCIceParameters",
     "RTCIceServer",
     "RTCIceTransport",
+    "RTCPeerConnection",
     "RTCSctpCapabilities",
     "RTCSctpTransport",
     "RTCSessionDescription",

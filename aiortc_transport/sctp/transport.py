@@ -14,6 +14,7 @@ turns its channel events into ``RTCDataChannel`` state changes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from ..datachannel.manager import (
     SendMessage,
 )
 from ..datachannel.parameters import RTCDataChannelParameters
-from ..exceptions import InvalidStateError
+from ..exceptions import InvalidStateError, OperationError
 from .association import Association
 from .events import (
     AssociationClosed,
@@ -59,6 +60,8 @@ logger = logging.getLogger(__name__)
 LOCAL_MAX_MESSAGE_SIZE = 262144
 #: RFC 8841 section 6.1: a peer that states no max-message-size is assumed to take 64 KiB.
 REMOTE_DEFAULT_MAX_MESSAGE_SIZE = 65536
+#: Bytes send() may queue across all channels before it raises OperationError.
+SEND_BUFFER_SIZE = 16 * 1024 * 1024
 #: How long ``stop()`` waits for SHUTDOWN to complete before it sends ABORT instead.
 SHUTDOWN_TIMEOUT = 3.0
 
@@ -103,6 +106,8 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         # Set when work was queued on the association while its events were dispatched.
         self._more_to_send = False
         self._pump_scheduled = False
+        #: Actions of the DCEP layer the association refused (logged; see _apply_manager_output).
+        self.refused_actions = 0
         self._max_channels: int | None = None
         self._remote_max_message_size = REMOTE_DEFAULT_MAX_MESSAGE_SIZE
         self._closed_event = asyncio.Event()
@@ -181,11 +186,19 @@ class RTCSctpTransport(AsyncIOEventEmitter):
             self._remote_max_message_size = remoteCaps.maxMessageSize
         self._loop = asyncio.get_running_loop()
         self._timer = DeadlineTimer(self._loop, self._on_timer)
-        options = self._options or AssociationOptions()
-        options.local_port = self.__port
-        options.remote_port = remotePort if remotePort is not None else 5000
-        options.max_message_size = LOCAL_MAX_MESSAGE_SIZE
-        options.remote_max_message_size = self._remote_max_message_size
+        if self._options is None:
+            # Chromium lets 16 MiB wait per channel before send() fails; do the same for
+            # the association as a whole (the core's own default is dcSCTP's 2 MB).
+            base = AssociationOptions(send_buffer_size=SEND_BUFFER_SIZE)
+        else:
+            base = self._options
+        options = dataclasses.replace(
+            base,
+            local_port=self.__port,
+            remote_port=remotePort if remotePort is not None else 5000,
+            max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+            remote_max_message_size=self._remote_max_message_size,
+        )
         self._association = Association(options)
         self._set_state("connecting")
         # Send our INIT before handling a peer INIT that DTLS held for us: our INIT ACK then
@@ -202,6 +215,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         """Close the association gracefully (SHUTDOWN), or with ABORT if that times out."""
         association = self._association
         if association is not None and self.__state != "closed":
+            # Dispatch what is already pending (an AssociationEstablished whose pump was
+            # scheduled, say) while sending is still allowed, then shut down.
+            self._pump()
             association.shutdown(self._now())
             self._pump()
             try:
@@ -253,6 +269,9 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         # Datagrams come in bursts (the ICE layer drains the socket backlog in one go):
         # pump once after the burst rather than once per packet, so one SACK covers the
         # whole burst and the sender's reaction to it is one bundled flight.
+        self._schedule_pump()
+
+    def _schedule_pump(self) -> None:
         if not self._pump_scheduled:
             self._pump_scheduled = True
             assert self._loop is not None  # set in start()
@@ -369,8 +388,11 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if manager is None:
             raise InvalidStateError("RTCSctpTransport is not connected")
         manager.send(stream_id, data)
-        self._apply_manager_output(manager)
-        self._pump()
+        self._apply_manager_output(manager, raise_errors=True)
+        # Pump after the caller's burst of send() calls rather than after each one: the
+        # messages then leave bundled in full packets, and the pump's fixed cost is paid
+        # once per burst.
+        self._schedule_pump()
 
     def _close_channel(self, channel: RTCDataChannel) -> None:
         if channel in self._pending_channels:
@@ -395,29 +417,47 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if association is not None:
             association.set_buffered_amount_low_threshold(stream_id, value)
 
-    def _apply_manager_output(self, manager: DataChannelManager) -> None:
-        """Apply the manager's actions to the association, then mirror its channel events."""
+    def _apply_manager_output(
+        self, manager: DataChannelManager, *, raise_errors: bool = False
+    ) -> None:
+        """Apply the manager's actions to the association, then mirror its channel events.
+
+        A refused action (the association is shutting down, its send buffer is full) is
+        raised to the caller when the caller is the user's ``send()``; anything the manager
+        queued on its own (a DCEP ACK, a stream reset) is logged and counted instead, so a
+        protocol event can never raise out of the receive path.
+        """
         association = self._association
         actions = manager.actions_to_apply()
+        error: Exception | None = None
         if association is not None and actions:
             self._more_to_send = True
             now = self._now()
             for action in actions:
-                if type(action) is SendMessage:
-                    association.send(
-                        action.stream_id,
-                        action.ppid,
-                        action.data,
-                        now,
-                        ordered=action.ordered,
-                        max_retransmits=action.max_retransmits,
-                        lifetime=action.lifetime,
-                    )
-                elif type(action) is ResetStreams:
-                    association.reset_streams(list(action.stream_ids), now)
+                try:
+                    if type(action) is SendMessage:
+                        association.send(
+                            action.stream_id,
+                            action.ppid,
+                            action.data,
+                            now,
+                            ordered=action.ordered,
+                            max_retransmits=action.max_retransmits,
+                            lifetime=action.lifetime,
+                        )
+                    elif type(action) is ResetStreams:
+                        association.reset_streams(list(action.stream_ids), now)
+                except (InvalidStateError, OperationError) as exc:
+                    if raise_errors and error is None:
+                        error = exc
+                    else:
+                        self.refused_actions += 1
+                        logger.info("RTCSctpTransport: %s refused: %s", action, exc)
         handlers = self._channel_handlers
         while (event := manager.next_event()) is not None:
             handlers[type(event)](event)
+        if error is not None:
+            raise error
 
     def _on_channel_opened(self, event: ChannelOpened) -> None:
         channel = RTCDataChannel(self, event.parameters, send_open=False)
@@ -478,8 +518,10 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         if self._timer is not None:
             self._timer.cancel()
         self._association = None
-        self.__transport._set_datagram_receiver(None)
-        self.__transport.remove_listener("statechange", self._on_dtls_statechange)
+        if self._started:
+            # Only start() attached us to DTLS; stop() before start() has nothing to detach.
+            self.__transport._set_datagram_receiver(None)
+            self.__transport.remove_listener("statechange", self._on_dtls_statechange)
         self._closed_event.set()
         self._set_state("closed")
 

@@ -15,7 +15,7 @@ from aiortc_transport.sctp.options import AssociationOptions
 
 from .sim import LinkConfig, Simulation
 
-SEEDS = range(40)
+SEEDS = range(int(__import__("os").environ.get("SCTP_SEEDS", "200")))
 
 
 def _impairments(rng: random.Random) -> LinkConfig:

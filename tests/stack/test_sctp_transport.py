@@ -108,3 +108,21 @@ async def test_graceful_stop_is_seen_by_the_peer() -> None:
     await a.states.wait_for("closed")
     assert channel.readyState == "closed"
     await stop_stack(a, z)
+
+
+async def test_stop_before_start_and_right_after_connecting_is_clean() -> None:
+    a, z = await stack_pair(start_sctp=False)
+    await a.sctp.stop()  # never started: nothing to detach, no error
+    assert a.sctp.state == "closed"
+    await stop_stack(a, z)
+
+    a, z = await stack_pair()
+    channel = RTCDataChannel(z.sctp, RTCDataChannelParameters(label="early"))
+    # Stop as soon as the association is up, before its pending events were dispatched
+    # by a scheduled pump: the DCEP OPEN then meets a shutting-down association.
+    await z.sctp.wait_connected()
+    await z.sctp.stop()
+    assert z.sctp.state == "closed"
+    assert channel.readyState == "closed"
+    await a.states.wait_for("closed")
+    await stop_stack(a, z)

@@ -835,10 +835,13 @@ class Association:
         new_cum = unwrap_tsn(chunk.new_cumulative_tsn, tracker.cumulative_tsn)
         if new_cum > tracker.highest_received + 0x10000 + self._options.a_rwnd:
             return True  # absurd jump: ignore rather than corrupt the tracker
-        if tracker.forward_to(new_cum):
-            self._reset.before_forward_tsn(new_cum)
-            self._reassembly.forward_tsn(new_cum, chunk.streams)
-            self._reset.after_data_received(now)
+        tracker.forward_to(new_cum)
+        # Even a FORWARD TSN that does not move the cumulative point must skip its SSNs:
+        # the receiver may hold every fragment the sender sent of a message that the sender
+        # abandoned before cutting the rest of it (the SACK saying so crossed the abandon).
+        self._reset.before_forward_tsn(new_cum)
+        self._reassembly.forward_tsn(new_cum, chunk.streams)
+        self._reset.after_data_received(now)
         return True
 
     # -- heartbeat (section 8.3) -------------------------------------------------------

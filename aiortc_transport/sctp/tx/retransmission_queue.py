@@ -172,6 +172,15 @@ class RetransmissionQueue:
         message.abandoned = True
         self.abandoned_messages += 1
         items = self._items
+        if message.first_tsn >= 0 and message.offset < len(message.data):
+            # Partially sent: the receiver may hold every fragment sent so far, so nothing
+            # would make it skip the message.  A placeholder for the unsent end takes the
+            # next TSN, abandoned from birth: the FORWARD TSN must then cover it and moves
+            # the peer's cumulative point past the message (as dcSCTP does).
+            placeholder = SentChunk(self.next_tsn, message, b"", 0, 0.0)
+            placeholder.state = ABANDONED
+            self.next_tsn += 1
+            items.append(placeholder)
         if not items:
             return
         base = items[0].tsn
