@@ -1002,8 +1002,10 @@ class Association:
             timer.expire()
             idle_since = self._last_data_sent_at
             interval = options.heartbeat_interval
-            if now - idle_since < interval:
-                timer.start(now, idle_since + interval - now)
+            due_at = idle_since + interval
+            if due_at > now:
+                # Data went out since the timer was armed: not idle yet.
+                timer.expires_at = due_at
                 return
             if not self._heartbeat_ack.is_running:
                 self._send_heartbeat(now)
