@@ -26,7 +26,7 @@ def drain(queue: SendQueue, room: int = 1000, now: float = 0.0) -> list[tuple[in
         out.append((message.stream_id, len(data), b, e))
 
 
-def test_fragments_are_consecutive_and_streams_rotate_per_message() -> None:
+def test_fragments_are_consecutive_and_streams_take_turns() -> None:
     queue = SendQueue()
     queue.add(msg(1, 2500))
     queue.add(msg(1, 10))
@@ -36,10 +36,16 @@ def test_fragments_are_consecutive_and_streams_rotate_per_message() -> None:
     out = drain(queue)
     assert out == [
         (1, 1000, True, False), (1, 1000, False, False), (1, 500, False, True),
+        (1, 10, True, True),  # stream 1's turn goes on: 2510 bytes < TURN_QUANTUM
         (2, 10, True, True),
-        (1, 10, True, True),
         (2, 10, True, True),
     ]
+    # A large message ends the stream's turn.
+    queue.add(msg(1, 20000))
+    queue.add(msg(1, 10))
+    queue.add(msg(2, 10))
+    out = drain(queue, room=20000)
+    assert [s for s, *_ in out] == [1, 2, 1]
     assert queue.total_buffered == 0
 
 

@@ -740,10 +740,11 @@ class Association:
             return True
         if tsn != cum + 1 and (
             self._reassembly.queued_bytes + self._undelivered_bytes >= self._options.a_rwnd
-            or tsn - cum > 0x10000 + self._options.a_rwnd // 16
+            or tsn - cum > 0xFFFF
         ):
             # 6.2: no buffer space: drop (the next-expected TSN is always taken, so the
-            # cumulative point can move and the peer's zero-window probes succeed).
+            # cumulative point can move and the peer's zero-window probes succeed).  TSNs
+            # further ahead than a gap block offset (16 bits) can describe are dropped too.
             self.stats.data_chunks_dropped += 1
             return True
         tracker.observe(tsn, chunk.immediate_ack)
@@ -1192,4 +1193,6 @@ class Association:
         rwnd = self._receive_window()
         self._last_advertised_rwnd = rwnd
         self.stats.sacks_sent += 1
+        if duplicates:
+            duplicates = [d & 0xFFFFFFFF for d in duplicates]
         return SackChunk(wrap_tsn(cum), rwnd, blocks, duplicates).serialize()

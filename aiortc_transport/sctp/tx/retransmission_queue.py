@@ -197,16 +197,21 @@ class RetransmissionQueue:
         self._update_advanced_point()
 
     def abandon_expired(self, now: float) -> None:
-        """Abandon outstanding PR messages whose lifetime ran out (checked on T3/SACK)."""
+        """Abandon outstanding PR messages whose lifetime ran out (checked on T3)."""
+        expired: list[OutgoingMessage] = []
         for item in self._items:
             message = item.message
             if (
                 item.state != ACKED
+                and item.state != ABANDONED
                 and not message.abandoned
                 and message.expires_at is not None
                 and message.expires_at < now
-                and item.state != ABANDONED
+                and (not expired or expired[-1] is not message)
             ):
+                expired.append(message)
+        for message in expired:
+            if not message.abandoned:
                 self.abandon(message)
 
     def _update_advanced_point(self) -> None:
