@@ -1181,6 +1181,11 @@ class Association:
                 self._events.append(BufferedAmountLow(stream_id))
             queue.buffered_low = []
         self.stats.packets_sent += len(packets)
+        if state in (_S.SHUTDOWN_PENDING, _S.SHUTDOWN_RECEIVED):
+            # Dropping expired messages above may have emptied the queue.
+            self._maybe_progress_shutdown(now)
+            if self.state != state:
+                packets.extend(self.packets_to_send(now))
         return packets
 
     def _make_sack(self, room: int) -> bytes:
