@@ -39,8 +39,9 @@ def test_small_messages_not_starved_by_large_ones() -> None:
     """DATA chunks force a message's fragments onto consecutive TSNs (RFC 9260 6.9), so the
     scheduler interleaves streams per message: small messages on stream 2 wait for at most
     the one large message of stream 1 already on the wire, not for its whole queue."""
-    sim = Simulation(1, a_to_z=LinkConfig(delay=0.01, bandwidth=2_000_000),
-                     z_to_a=LinkConfig(delay=0.01))
+    sim = Simulation(
+        1, a_to_z=LinkConfig(delay=0.01, bandwidth=2_000_000), z_to_a=LinkConfig(delay=0.01)
+    )
     sim.keep_trace = False
     sim.establish()
     a = sim.a.association
@@ -61,15 +62,17 @@ def test_small_messages_not_starved_by_large_ones() -> None:
     # message), long before the large ones complete.
     assert last_small <= first_big + 0.05
     assert last_small < last_big / 2
-    print(f"first 256 KiB message {first_big:.3f} s, all small ones {last_small:.3f} s, "
-          f"last 256 KiB message {last_big:.3f} s")
+    print(
+        f"first 256 KiB message {first_big:.3f} s, all small ones {last_small:.3f} s, "
+        f"last 256 KiB message {last_big:.3f} s"
+    )
 
 
 def test_streams_alternate_per_message() -> None:
     sim = Simulation(2)
     sim.establish()
     a = sim.a.association
-    for i in range(5):
+    for _ in range(5):
         a.send(1, 53, b"a" * 3000, sim.now)
         a.send(2, 53, b"b" * 3000, sim.now)
     a.send(3, 53, b"c", sim.now)
@@ -80,7 +83,7 @@ def test_streams_alternate_per_message() -> None:
     sim2 = Simulation(3)
     sim2.establish()
     a = sim2.a.association
-    for i in range(3):
+    for _ in range(3):
         a.send(1, 53, b"a" * 20000, sim2.now)
         a.send(2, 53, b"b" * 20000, sim2.now)
     sim2.flush()
@@ -96,11 +99,19 @@ def test_garbage_is_dropped_and_counted() -> None:
     valid = [p for _, who, p in sim.trace if who == "A"]
     tag = z.my_tag
     rng = random.Random(3)
-    bad: list[bytes] = [b"", b"\x00", bytes(11), bytes(16), bytes(rng.randrange(256) for _ in range(64))]
+    bad: list[bytes] = [
+        b"",
+        b"\x00",
+        bytes(11),
+        bytes(16),
+        bytes(rng.randrange(256) for _ in range(64)),
+    ]
     for packet in valid:
         bad.extend(packet[:n] for n in range(0, len(packet), 3))  # truncations
         bad.append(packet[:8] + b"\xde\xad\xbe\xef" + packet[12:])  # wrong CRC
-    data = serialize_packet(5000, 5000, tag ^ 1, [DataChunk(1, 0, 0, 53, b"x", False, True, True).serialize()])
+    data = serialize_packet(
+        5000, 5000, tag ^ 1, [DataChunk(1, 0, 0, 53, b"x", False, True, True).serialize()]
+    )
     bad.append(data)  # wrong verification tag
     bad.append(serialize_packet(5001, 5000, tag, [SackChunk(0, 0, [], []).serialize()]))  # port
     bad.append(with_crc(serialize_packet(5000, 5000, tag, [b"\x03\x00\x00\x40"])))  # bad length
@@ -123,8 +134,14 @@ def test_mutated_valid_packets_never_raise() -> None:
     sim.establish()
     a = sim.a.association
     for i in range(50):
-        a.send(i % 3, 53, bytes(i * 97 % 3000 + 1), sim.now, ordered=i % 2 == 0,
-               max_retransmits=1 if i % 5 == 0 else None)
+        a.send(
+            i % 3,
+            53,
+            bytes(i * 97 % 3000 + 1),
+            sim.now,
+            ordered=i % 2 == 0,
+            max_retransmits=1 if i % 5 == 0 else None,
+        )
     sim.flush()
     sim.run_until(lambda: len(sim.z.messages) >= 40, 30)
     corpus = [p for _, _, p in sim.trace]
@@ -164,7 +181,9 @@ def test_max_retransmits_zero_under_loss_no_forward_tsn_ping_pong() -> None:
     forward_tsns = sum(
         1 for _, who, p in sim.trace if who == "A" for c in chunks(p) if type(c) is ForwardTsnChunk
     )
-    sacks = sum(1 for _, who, p in sim.trace if who == "Z" for c in chunks(p) if type(c) is SackChunk)
+    sacks = sum(
+        1 for _, who, p in sim.trace if who == "Z" for c in chunks(p) if type(c) is SackChunk
+    )
     # No FORWARD-TSN per SACK (pion/sctp#505): far fewer FORWARD TSNs than SACKs.
     assert forward_tsns < sacks / 3, (forward_tsns, sacks)
     # Once everything settles, the link is quiet except for heartbeats.
@@ -192,7 +211,9 @@ def test_lifetime_abandons_queued_and_outstanding() -> None:
 def test_slow_receiver_throttles_sender_and_memory_stays_bounded() -> None:
     window = 128 * 1024
     sim = Simulation(
-        7, z_options=AssociationOptions(a_rwnd=window), z_read_rate=500_000.0,
+        7,
+        z_options=AssociationOptions(a_rwnd=window),
+        z_read_rate=500_000.0,
     )
     sim.keep_trace = False
     sim.establish()
@@ -248,8 +269,13 @@ def test_fragment_size_matches_chromium() -> None:
     sim.a.association.send(0, 53, bytes(5000), sim.now)
     sim.flush()
     sim.run_for(1)
-    sizes = [len(c.user_data) for _, who, p in sim.trace if who == "A"
-             for c in chunks(p) if type(c) is DataChunk]
+    sizes = [
+        len(c.user_data)
+        for _, who, p in sim.trace
+        if who == "A"
+        for c in chunks(p)
+        if type(c) is DataChunk
+    ]
     assert sizes == [1160, 1160, 1160, 1160, 360]
     assert max(len(p) for _, _, p in sim.trace) <= 1191
 
@@ -264,16 +290,32 @@ def test_unknown_chunks_follow_upper_bits() -> None:
         z.receive_packet(serialize_packet(5000, 5000, tag, list(raw)), sim.now)
         return [c for p in z.packets_to_send(sim.now) for c in chunks(p)]
 
-    data = DataChunk(sim.a.association._tx.next_tsn & 0xFFFFFFFF, 0, 0, 51,  # type: ignore[union-attr]
-                     b"after", False, True, True).serialize()
+    data = DataChunk(
+        sim.a.association._tx.next_tsn & 0xFFFFFFFF,
+        0,
+        0,
+        51,  # type: ignore[union-attr]
+        b"after",
+        False,
+        True,
+        True,
+    ).serialize()
     # 0b11: skip and report.
     out = send(UnknownChunk(0xC5, 0, b"abcd").serialize(), data)
     errors = [c for c in out if type(c) is ErrorChunk]
     assert errors and type(errors[0].causes[0]) is UnrecognizedChunkTypeCause
     assert any(m.data == b"after" for m in [z.next_event()] if m is not None)  # type: ignore[union-attr]
     # 0b00: stop processing the packet, no report: the DATA behind it is not processed.
-    data2 = DataChunk((sim.a.association._tx.next_tsn + 1) & 0xFFFFFFFF, 0, 1, 51,  # type: ignore[union-attr]
-                      b"never", False, True, True).serialize()
+    data2 = DataChunk(
+        (sim.a.association._tx.next_tsn + 1) & 0xFFFFFFFF,
+        0,
+        1,
+        51,  # type: ignore[union-attr]
+        b"never",
+        False,
+        True,
+        True,
+    ).serialize()
     out = send(UnknownChunk(0x35, 0, b"").serialize(), data2)
     assert not [c for c in out if type(c) is ErrorChunk]
     assert z.next_event() is None

@@ -35,8 +35,10 @@ def test_close_both_directions_then_reuse_stream() -> None:
     a.reset_streams([1], sim.now)
     sim.flush()
     assert sim.run_until(
-        lambda: any(type(e) is StreamsResetIncoming for e in sim.a.events)
-        and any(type(e) is StreamsResetOutgoing for e in sim.z.events),
+        lambda: (
+            any(type(e) is StreamsResetIncoming for e in sim.a.events)
+            and any(type(e) is StreamsResetOutgoing for e in sim.z.events)
+        ),
         5,
     )
     z_events = [e for e in sim.z.events if type(e) is not DataReceived or e.stream_id == 1]
@@ -101,8 +103,11 @@ def test_lost_reconfig_is_retransmitted() -> None:
     sim.flush()
     start = sim.now
     assert sim.run_until(lambda: StreamsResetOutgoing((5,)) in sim.a.events, 10)
-    times = [at for at, who, p in sim.trace
-             if who == "A" and any(type(c) is ReConfigChunk for c in chunks(p))]
+    times = [
+        at
+        for at, who, p in sim.trace
+        if who == "A" and any(type(c) is ReConfigChunk for c in chunks(p))
+    ]
     assert len(times) == 2
     assert times[1] - times[0] >= a.options.rto_min
     assert sim.now - start < 3
@@ -116,9 +121,7 @@ def test_several_streams_batched_while_one_request_outstanding() -> None:
     sim.flush()
     a.reset_streams([2, 3], sim.now)
     sim.flush()
-    assert sim.run_until(
-        lambda: StreamsResetOutgoing((2, 3)) in sim.a.events, 5
-    ), sim.a.events
+    assert sim.run_until(lambda: StreamsResetOutgoing((2, 3)) in sim.a.events, 5), sim.a.events
     assert StreamsResetOutgoing((1,)) in sim.a.events
     incoming = [e for e in sim.z.events if type(e) is StreamsResetIncoming]
     assert incoming == [StreamsResetIncoming((1,)), StreamsResetIncoming((2, 3))]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import deque
 
-
 #: Bytes a stream may send per turn of the ring (deficit round robin over whole messages):
 #: a stream of small messages sends several per turn, a large message takes one whole turn.
 TURN_QUANTUM = 16384
