@@ -18,9 +18,10 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check aiortc_transport tests examples
-	$(PY) -m ruff format --check aiortc_transport tests examples
+	$(PY) -m ruff check aiortc_transport tests examples scripts
+	$(PY) -m ruff format --check aiortc_transport tests examples scripts
 	$(PY) -m mypy
+	$(PY) scripts/gen_api_docs.py --check
 
 unit: $(STAMP)
 	sh scripts/install-chromium.sh

@@ -135,11 +135,13 @@ class Simulation:
         rng = random.Random(seed)
         self.now = start_time
         self.a = Endpoint(
-            "A", Association(a_options or AssociationOptions(), rng=random.Random(rng.random())),
+            "A",
+            Association(a_options or AssociationOptions(), rng=random.Random(rng.random())),
             read_rate=a_read_rate,
         )
         self.z = Endpoint(
-            "Z", Association(z_options or AssociationOptions(), rng=random.Random(rng.random())),
+            "Z",
+            Association(z_options or AssociationOptions(), rng=random.Random(rng.random())),
             read_rate=z_read_rate,
         )
         self.links = {
@@ -271,8 +273,10 @@ class Simulation:
     def establish(self, *, both: bool = False, timeout: float = 30.0) -> None:
         self.connect(both=both)
         ok = self.run_until(
-            lambda: self.a.association.state == AssociationState.ESTABLISHED
-            and self.z.association.state == AssociationState.ESTABLISHED,
+            lambda: (
+                self.a.association.state == AssociationState.ESTABLISHED
+                and self.z.association.state == AssociationState.ESTABLISHED
+            ),
             timeout,
         )
         assert ok, f"seed {self.seed}: no association"

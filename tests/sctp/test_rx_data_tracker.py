@@ -28,7 +28,7 @@ def test_gaps_reported_as_offsets_and_sack_immediate() -> None:
         tracker.observe(tsn)
     tracker.packet_end(0.0, True, 0.2)
     assert tracker.sack_due(0.0)
-    cum, gaps, dups = tracker.take_sack(16)
+    cum, gaps, _dups = tracker.take_sack(16)
     assert cum == 2
     assert gaps == [(2, 3), (5, 5), (7, 8)]
     # Filling the first hole merges the block into the cumulative point.
@@ -49,7 +49,7 @@ def test_duplicates_reported_once_and_limited() -> None:
     assert not tracker.observe(3)
     for _ in range(5):
         tracker.observe(1)
-    cum, gaps, dups = tracker.take_sack(16)
+    _, _, dups = tracker.take_sack(16)
     assert dups == [1, 3, 1]
     assert tracker.take_sack(16)[2] == []
 

@@ -77,8 +77,10 @@ def _run(seed: int) -> None:
     a.shutdown(sim.now)
     sim.flush()
     assert sim.run_until(
-        lambda: a.state == AssociationState.CLOSED
-        and sim.z.association.state == AssociationState.CLOSED,
+        lambda: (
+            a.state == AssociationState.CLOSED
+            and sim.z.association.state == AssociationState.CLOSED
+        ),
         300,
     ), f"seed {seed}: shutdown did not complete ({a.state}, {sim.z.association.state})"
     assert sim.a.closed is not None and not sim.a.closed.aborted, f"seed {seed}: {sim.a.closed}"

@@ -11,12 +11,18 @@ MTU = 1191
 
 def msg(stream: int, size: int, **kw: object) -> OutgoingMessage:
     return OutgoingMessage(
-        stream, 53, bytes(size), bool(kw.get("ordered", True)),
-        kw.get("max_retransmits"), kw.get("expires_at"),  # type: ignore[arg-type]
+        stream,
+        53,
+        bytes(size),
+        bool(kw.get("ordered", True)),
+        kw.get("max_retransmits"),
+        kw.get("expires_at"),  # type: ignore[arg-type]
     )
 
 
-def drain(queue: SendQueue, room: int = 1000, now: float = 0.0) -> list[tuple[int, int, bool, bool]]:
+def drain(
+    queue: SendQueue, room: int = 1000, now: float = 0.0
+) -> list[tuple[int, int, bool, bool]]:
     out = []
     while True:
         fragment = queue.next_fragment(room, now)
@@ -26,7 +32,7 @@ def drain(queue: SendQueue, room: int = 1000, now: float = 0.0) -> list[tuple[in
         out.append((message.stream_id, len(data), b, e))
 
 
-def test_fragments_are_consecutive_and_streams_rotate_per_message() -> None:
+def test_fragments_are_consecutive_and_streams_take_turns() -> None:
     queue = SendQueue()
     queue.add(msg(1, 2500))
     queue.add(msg(1, 10))
@@ -35,11 +41,19 @@ def test_fragments_are_consecutive_and_streams_rotate_per_message() -> None:
     assert queue.buffered_amount(1) == 2510
     out = drain(queue)
     assert out == [
-        (1, 1000, True, False), (1, 1000, False, False), (1, 500, False, True),
+        (1, 1000, True, False),
+        (1, 1000, False, False),
+        (1, 500, False, True),
+        (1, 10, True, True),  # stream 1's turn goes on: 2510 bytes < TURN_QUANTUM
         (2, 10, True, True),
-        (1, 10, True, True),
         (2, 10, True, True),
     ]
+    # A large message ends the stream's turn.
+    queue.add(msg(1, 20000))
+    queue.add(msg(1, 10))
+    queue.add(msg(2, 10))
+    out = drain(queue, room=20000)
+    assert [s for s, *_ in out] == [1, 2, 1]
     assert queue.total_buffered == 0
 
 
@@ -90,8 +104,9 @@ def rtx_queue(peer_rwnd: int = 1 << 20) -> RetransmissionQueue:
     return RetransmissionQueue(1000, MTU, 10, peer_rwnd, RtoEstimator(1.0, 0.2, 60.0))
 
 
-def send(q: RetransmissionQueue, n: int, size: int = 1000, now: float = 0.0,
-         **kw: object) -> list[int]:
+def send(
+    q: RetransmissionQueue, n: int, size: int = 1000, now: float = 0.0, **kw: object
+) -> list[int]:
     tsns = []
     for _ in range(n):
         m = msg(0, size, **kw)

@@ -115,8 +115,9 @@ _UNRECOGNIZED_PARAMETER_TYPE = 8
 class Association:
     """A sans-I/O SCTP association; see the module docstring for the theory of operation."""
 
-    def __init__(self, options: AssociationOptions | None = None, *,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, options: AssociationOptions | None = None, *, rng: random.Random | None = None
+    ) -> None:
         self._options = options = options if options is not None else AssociationOptions()
         self._rng = rng if rng is not None else random.SystemRandom()
         self._secret = self._rng.getrandbits(256).to_bytes(32, "big")
@@ -257,8 +258,9 @@ class Association:
     def handle_timer(self, now: float) -> None:
         """Run whatever timers are due."""
         tracker = self._tracker
-        if tracker is not None and tracker.delayed_ack_at is not None:
-            if tracker.delayed_ack_at <= now:
+        if tracker is not None:
+            delayed_ack_at = tracker.delayed_ack_at
+            if delayed_ack_at is not None and delayed_ack_at <= now:
                 tracker.force_sack()
         for timer in self._timers:
             if timer.is_due(now):
@@ -288,8 +290,17 @@ class Association:
             self._maybe_window_update()
         return event
 
-    def send(self, stream_id: int, ppid: int, data: bytes, now: float, *, ordered: bool = True,
-             max_retransmits: int | None = None, lifetime: float | None = None) -> None:
+    def send(
+        self,
+        stream_id: int,
+        ppid: int,
+        data: bytes,
+        now: float,
+        *,
+        ordered: bool = True,
+        max_retransmits: int | None = None,
+        lifetime: float | None = None,
+    ) -> None:
         """Queue one user message.
 
         ``lifetime`` is in seconds (W3C maxPacketLifeTime / 1000); ``max_retransmits`` and
@@ -307,8 +318,9 @@ class Association:
         if size == 0:
             raise OperationError("SCTP cannot carry empty messages (RFC 8831 section 6.6)")
         if not 0 <= stream_id < self.outbound_streams:
-            raise OperationError(f"stream {stream_id} does not exist "
-                                 f"({self.outbound_streams} outbound streams)")
+            raise OperationError(
+                f"stream {stream_id} does not exist ({self.outbound_streams} outbound streams)"
+            )
         queue = self._send_queue
         if queue.total_buffered + size > self._options.send_buffer_size:
             raise OperationError("send buffer full")
@@ -316,8 +328,16 @@ class Association:
             # Without RFC 3758 at the peer every message is reliable.
             max_retransmits = None
             lifetime = None
-        queue.add(OutgoingMessage(stream_id, ppid, bytes(data), ordered, max_retransmits,
-                                  None if lifetime is None else now + lifetime))
+        queue.add(
+            OutgoingMessage(
+                stream_id,
+                ppid,
+                bytes(data),
+                ordered,
+                max_retransmits,
+                None if lifetime is None else now + lifetime,
+            )
+        )
 
     def buffered_amount(self, stream_id: int) -> int:
         """Bytes accepted by send() on this stream and not yet handed to the network."""
@@ -342,8 +362,13 @@ class Association:
     def shutdown(self, now: float) -> None:
         """Graceful shutdown (RFC 9260 section 9.2): queued data is delivered first."""
         state = self.state
-        if state in (_S.CLOSED, _S.SHUTDOWN_PENDING, _S.SHUTDOWN_SENT, _S.SHUTDOWN_RECEIVED,
-                     _S.SHUTDOWN_ACK_SENT):
+        if state in (
+            _S.CLOSED,
+            _S.SHUTDOWN_PENDING,
+            _S.SHUTDOWN_SENT,
+            _S.SHUTDOWN_RECEIVED,
+            _S.SHUTDOWN_ACK_SENT,
+        ):
             return
         if state in (_S.COOKIE_WAIT, _S.COOKIE_ECHOED):
             # No association yet to shut down gracefully.
@@ -581,9 +606,7 @@ class Association:
         if chunk.initiate_tag == 0 or chunk.outbound_streams == 0 or chunk.inbound_streams == 0:
             self.abort("invalid INIT ACK", now)
             return False
-        cookie = next(
-            (p.cookie for p in chunk.parameters if type(p) is StateCookieParameter), None
-        )
+        cookie = next((p.cookie for p in chunk.parameters if type(p) is StateCookieParameter), None)
         if cookie is None:
             # 5.1: a missing State Cookie is reported and the association aborted.
             self.peer_tag = chunk.initiate_tag
@@ -633,8 +656,10 @@ class Association:
             return True
         same_local = cookie.local_tag == self.my_tag
         same_peer = cookie.peer_tag == self.peer_tag
-        if not same_local and not same_peer and (
-            cookie.tie_tag_local == self.my_tag and cookie.tie_tag_peer == self.peer_tag
+        if (
+            not same_local
+            and not same_peer
+            and (cookie.tie_tag_local == self.my_tag and cookie.tie_tag_peer == self.peer_tag)
         ):
             # 5.2.4 A: the peer restarted.
             if state == _S.SHUTDOWN_ACK_SENT:
@@ -673,8 +698,15 @@ class Association:
             self._enter_established(now)
         return True
 
-    def _setup_tcb(self, peer_tag: int, peer_a_rwnd: int, peer_os: int, peer_mis: int,
-                   peer_initial_tsn: int, features: int) -> None:
+    def _setup_tcb(
+        self,
+        peer_tag: int,
+        peer_a_rwnd: int,
+        peer_os: int,
+        peer_mis: int,
+        peer_initial_tsn: int,
+        features: int,
+    ) -> None:
         """Create the transmission control block (or refresh it in a collision)."""
         options = self._options
         self.peer_tag = peer_tag
@@ -687,7 +719,10 @@ class Association:
             self._tracker = DataTracker(peer_initial_tsn, options.max_duplicate_tsns_reported)
         if self._tx is None:
             self._tx = RetransmissionQueue(
-                self._my_initial_tsn, options.mtu, options.initial_cwnd_packets, peer_a_rwnd,
+                self._my_initial_tsn,
+                options.mtu,
+                options.initial_cwnd_packets,
+                peer_a_rwnd,
                 self._rto,
             )
             self._reset.setup(self._my_initial_tsn, peer_initial_tsn)
@@ -731,8 +766,7 @@ class Association:
         self._heartbeat.start(now, self._options.heartbeat_interval)
         if not self._established_once:
             self._established_once = True
-            self._events.append(AssociationEstablished(self.outbound_streams,
-                                                       self.inbound_streams))
+            self._events.append(AssociationEstablished(self.outbound_streams, self.inbound_streams))
 
     # -- data (section 6) ------------------------------------------------------------
     def _handle_data(self, chunk: DataChunk, now: float) -> bool:
@@ -753,10 +787,11 @@ class Association:
             return True
         if tsn != cum + 1 and (
             self._reassembly.queued_bytes + self._undelivered_bytes >= self._options.a_rwnd
-            or tsn - cum > 0x10000 + self._options.a_rwnd // 16
+            or tsn - cum > 0xFFFF
         ):
             # 6.2: no buffer space: drop (the next-expected TSN is always taken, so the
-            # cumulative point can move and the peer's zero-window probes succeed).
+            # cumulative point can move and the peer's zero-window probes succeed).  TSNs
+            # further ahead than a gap block offset (16 bits) can describe are dropped too.
             self.stats.data_chunks_dropped += 1
             return True
         tracker.observe(tsn, chunk.immediate_ack)
@@ -801,7 +836,7 @@ class Association:
 
     def _handle_sack(self, chunk: SackChunk, now: float) -> bool:
         tx = self._tx
-        if tx is None or self.state not in DATA_SEND_STATES and self.state != _S.SHUTDOWN_SENT:
+        if tx is None or (self.state not in DATA_SEND_STATES and self.state != _S.SHUTDOWN_SENT):
             return True
         self.stats.sacks_received += 1
         result = tx.handle_sack(chunk.cumulative_tsn_ack, chunk.a_rwnd, chunk.gap_ack_blocks, now)
@@ -1015,8 +1050,10 @@ class Association:
             timer.expire()
             idle_since = self._last_data_sent_at
             interval = options.heartbeat_interval
-            if now - idle_since < interval:
-                timer.start(now, idle_since + interval - now)
+            due_at = idle_since + interval
+            if due_at > now:
+                # Data went out since the timer was armed: not idle yet.
+                timer.expires_at = due_at
                 return
             if not self._heartbeat_ack.is_running:
                 self._send_heartbeat(now)
@@ -1163,8 +1200,12 @@ class Association:
                             | (0 if message.ordered else FLAG_UNORDERED)
                         )
                         chunk = serialize_data_chunk(
-                            tsn & 0xFFFFFFFF, message.stream_id, message.ssn, message.ppid,
-                            data, flags,
+                            tsn & 0xFFFFFFFF,
+                            message.stream_id,
+                            message.ssn,
+                            message.ppid,
+                            data,
+                            flags,
                         )
                         tx.add_sent(message, chunk, len(data), now)
                         chunks.append(chunk)
@@ -1191,6 +1232,11 @@ class Association:
                 self._events.append(BufferedAmountLow(stream_id))
             queue.buffered_low = []
         self.stats.packets_sent += len(packets)
+        if state in (_S.SHUTDOWN_PENDING, _S.SHUTDOWN_RECEIVED):
+            # Dropping expired messages above may have emptied the queue.
+            self._maybe_progress_shutdown(now)
+            if self.state != state:
+                packets.extend(self.packets_to_send(now))
         return packets
 
     def _make_sack(self, room: int) -> bytes:
@@ -1203,4 +1249,6 @@ class Association:
         rwnd = self._receive_window()
         self._last_advertised_rwnd = rwnd
         self.stats.sacks_sent += 1
+        if duplicates:
+            duplicates = [d & 0xFFFFFFFF for d in duplicates]
         return SackChunk(wrap_tsn(cum), rwnd, blocks, duplicates).serialize()

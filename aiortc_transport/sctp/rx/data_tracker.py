@@ -156,7 +156,9 @@ class DataTracker:
     def take_sack(self, gap_limit: int) -> tuple[int, list[tuple[int, int]], list[int]]:
         """(cumulative TSN, gap blocks, duplicate TSNs) for a SACK; clears the SACK state."""
         cum = self.cumulative_tsn
-        blocks = [(b[0] - cum, b[1] - cum) for b in self._blocks[:gap_limit]] if self._blocks else []
+        blocks = (
+            [(b[0] - cum, b[1] - cum) for b in self._blocks[:gap_limit]] if self._blocks else []
+        )
         duplicates = self._duplicates
         self._duplicates = []
         self._packets_unacked = 0

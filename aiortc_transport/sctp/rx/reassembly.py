@@ -186,7 +186,7 @@ class ReassemblyQueue:
             self._deliver_ordered(stream_id, stream)
         # Ordered messages of unlisted streams with fragments at or below the point are
         # abandoned too (their remaining fragments will never come).
-        for stream_id, stream in self._ordered.items():
+        for stream in self._ordered.values():
             if not stream.messages:
                 continue
             for s in [

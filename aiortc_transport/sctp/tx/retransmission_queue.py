@@ -29,11 +29,21 @@ ABANDONED = 3
 class SentChunk:
     """One DATA chunk that has a TSN and is not yet cumulatively acknowledged."""
 
-    __slots__ = ("chunk", "fast_retransmitted", "message", "nacks", "sent_at", "size", "state",
-                 "transmissions", "tsn")
+    __slots__ = (
+        "chunk",
+        "fast_retransmitted",
+        "message",
+        "nacks",
+        "sent_at",
+        "size",
+        "state",
+        "transmissions",
+        "tsn",
+    )
 
-    def __init__(self, tsn: int, message: OutgoingMessage, chunk: bytes, size: int,
-                 now: float) -> None:
+    def __init__(
+        self, tsn: int, message: OutgoingMessage, chunk: bytes, size: int, now: float
+    ) -> None:
         self.tsn = tsn
         self.message = message
         self.chunk = chunk
@@ -60,8 +70,14 @@ class SackResult:
 class RetransmissionQueue:
     """Outstanding data, peer receive window and congestion window of the single path."""
 
-    def __init__(self, initial_tsn: int, mtu: int, initial_cwnd_packets: int,
-                 peer_rwnd: int, rto: RtoEstimator) -> None:
+    def __init__(
+        self,
+        initial_tsn: int,
+        mtu: int,
+        initial_cwnd_packets: int,
+        peer_rwnd: int,
+        rto: RtoEstimator,
+    ) -> None:
         self.mtu = mtu
         self.rto = rto
         #: Next TSN to assign (unwrapped).
@@ -197,16 +213,21 @@ class RetransmissionQueue:
         self._update_advanced_point()
 
     def abandon_expired(self, now: float) -> None:
-        """Abandon outstanding PR messages whose lifetime ran out (checked on T3/SACK)."""
+        """Abandon outstanding PR messages whose lifetime ran out (checked on T3)."""
+        expired: list[OutgoingMessage] = []
         for item in self._items:
             message = item.message
             if (
                 item.state != ACKED
+                and item.state != ABANDONED
                 and not message.abandoned
                 and message.expires_at is not None
                 and message.expires_at < now
-                and item.state != ABANDONED
+                and (not expired or expired[-1] is not message)
             ):
+                expired.append(message)
+        for message in expired:
+            if not message.abandoned:
                 self.abandon(message)
 
     def _update_advanced_point(self) -> None:
@@ -255,8 +276,9 @@ class RetransmissionQueue:
         return point, sorted(streams.items())
 
     # -- SACK ----------------------------------------------------------------------------
-    def handle_sack(self, cum_wire: int, a_rwnd: int, gap_blocks: list[tuple[int, int]],
-                    now: float) -> SackResult:
+    def handle_sack(
+        self, cum_wire: int, a_rwnd: int, gap_blocks: list[tuple[int, int]], now: float
+    ) -> SackResult:
         """Process one SACK (RFC 9260 section 6.2.1)."""
         result = SackResult()
         cum = unwrap_tsn(cum_wire, self.cumulative_tsn_ack)
@@ -294,7 +316,7 @@ class RetransmissionQueue:
                 for index in range(lo, hi + 1):
                     item = items[index]
                     state = item.state
-                    if state == IN_FLIGHT or state == TO_RETRANSMIT:
+                    if state in (IN_FLIGHT, TO_RETRANSMIT):
                         if state == IN_FLIGHT:
                             self.flight_size -= item.size
                             if item.transmissions == 1:

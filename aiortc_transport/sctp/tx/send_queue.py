@@ -3,8 +3,9 @@
 Scheduling: streams with queued data form a round-robin ring.  With DATA chunks (RFC 9260
 section 6.9) "the TSNs for each fragment of a fragmented user message MUST be strictly
 sequential", so once a message's first fragment has a TSN its remaining fragments must
-follow before any other message's; the ring therefore rotates at message boundaries: after a
-stream's message is completely handed out, the next stream in the ring gets its turn.  A large
+follow before any other message's; the ring therefore rotates at message boundaries (deficit
+round robin): a stream keeps its turn while the messages it finished in this turn total less
+than ``TURN_QUANTUM`` bytes, then the next stream in the ring gets its turn.  A large
 message on one stream delays small messages of other streams by at most that one message, not
 by everything queued on its stream.  Fragments are cut lazily, sized to the room left in the
 packet being built, so no fragment list is materialised for big messages.
@@ -16,6 +17,10 @@ an SSN.
 from __future__ import annotations
 
 from collections import deque
+
+#: Bytes a stream may send per turn of the ring (deficit round robin over whole messages):
+#: a stream of small messages sends several per turn, a large message takes one whole turn.
+TURN_QUANTUM = 16384
 
 
 class OutgoingMessage:
@@ -75,6 +80,7 @@ class OutgoingStream:
         "queue",
         "reset_drain",
         "stream_id",
+        "turn_bytes",
     )
 
     def __init__(self, stream_id: int) -> None:
@@ -90,6 +96,8 @@ class OutgoingStream:
         self.reset_drain: int | None = None
         #: Messages sent while a reset is pending: they belong to the stream's next life.
         self.held: list[OutgoingMessage] = []
+        #: Bytes of messages finished during the stream's current turn in the ring.
+        self.turn_bytes = 0
 
 
 class SendQueue:
@@ -212,6 +220,10 @@ class SendQueue:
                 stream.reset_drain -= 1
         ring = self._ring
         if ring and ring[0] is stream:
+            stream.turn_bytes += len(message.data)
+            if stream.queue and stream.reset_drain != 0 and stream.turn_bytes < TURN_QUANTUM:
+                return  # the stream's turn goes on (small messages)
+            stream.turn_bytes = 0
             ring.popleft()
             if stream.queue and stream.reset_drain != 0:
                 ring.append(stream)

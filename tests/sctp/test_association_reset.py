@@ -1,0 +1,127 @@
+"""RFC 6525 stream reset through the association: both directions, "in progress" deferral,
+retransmission on the reconfig timer, and stream reuse."""
+
+from __future__ import annotations
+
+from aiortc_transport.sctp.events import (
+    DataReceived,
+    Event,
+    StreamsResetIncoming,
+    StreamsResetOutgoing,
+)
+from aiortc_transport.sctp.packet.chunk import DataChunk, ReConfigChunk
+from aiortc_transport.sctp.packet.packet import SctpPacket
+from aiortc_transport.sctp.packet.parameter import RESULT_IN_PROGRESS
+
+from .sim import Endpoint, LinkConfig, Simulation
+
+
+def chunks(packet: bytes) -> list[object]:
+    return list(SctpPacket.parse_untrusted(packet).chunks)
+
+
+def answer_resets(endpoint: Endpoint, event: Event, now: float) -> None:
+    """What the DCEP layer does: an incoming reset is answered by our own outgoing one."""
+    if type(event) is StreamsResetIncoming:
+        endpoint.association.reset_streams(list(event.stream_ids), now)
+
+
+def test_close_both_directions_then_reuse_stream() -> None:
+    sim = Simulation(1)
+    sim.z.on_event = answer_resets
+    sim.establish()
+    a = sim.a.association
+    a.send(1, 51, b"before", sim.now)
+    a.reset_streams([1], sim.now)
+    sim.flush()
+    assert sim.run_until(
+        lambda: (
+            any(type(e) is StreamsResetIncoming for e in sim.a.events)
+            and any(type(e) is StreamsResetOutgoing for e in sim.z.events)
+        ),
+        5,
+    )
+    z_events = [e for e in sim.z.events if type(e) is not DataReceived or e.stream_id == 1]
+    kinds = [type(e).__name__ for e in z_events[1:]]
+    assert kinds == ["DataReceived", "StreamsResetIncoming", "StreamsResetOutgoing"]
+    assert StreamsResetOutgoing((1,)) in sim.a.events
+    # The stream is reusable: SSNs start again at 0 on both sides.
+    a.send(1, 51, b"after", sim.now)
+    sim.z.association.send(1, 51, b"z-after", sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: len(sim.z.messages) == 2 and len(sim.a.messages) == 1, 5)
+    assert [m.data for m in sim.z.messages] == [b"before", b"after"]
+
+
+def test_reset_in_progress_until_last_data_arrives() -> None:
+    # A -> DATA "old" /lost/ (twice); A -> RE-CONFIG -> Z: in progress; DATA arrives; Z performs.
+    lost = {"n": 0}
+
+    def drop(index: int, packet: bytes) -> bool:
+        if any(type(c) is DataChunk for c in chunks(packet)) and lost["n"] < 2:
+            lost["n"] += 1
+            return True
+        return False
+
+    sim = Simulation(2, a_to_z=LinkConfig(drop=drop))
+    sim.establish()
+    a = sim.a.association
+    a.send(3, 51, b"old", sim.now)
+    sim.flush()
+    a.reset_streams([3], sim.now)
+    a.send(3, 51, b"new life", sim.now)  # held until the reset is done
+    sim.flush()
+    assert sim.run_until(lambda: len(sim.z.messages) == 2, 20)
+    events = [type(e).__name__ for e in sim.z.events[1:]]
+    assert events == ["DataReceived", "StreamsResetIncoming", "DataReceived"]
+    assert [m.data for m in sim.z.messages] == [b"old", b"new life"]
+    responses = [
+        p.result
+        for _, who, packet in sim.trace
+        if who == "Z"
+        for c in chunks(packet)
+        if type(c) is ReConfigChunk
+        for p in c.parameters
+    ]
+    assert RESULT_IN_PROGRESS in responses
+    assert StreamsResetOutgoing((3,)) in sim.a.events
+
+
+def test_lost_reconfig_is_retransmitted() -> None:
+    dropped: list[int] = []
+
+    def drop(index: int, packet: bytes) -> bool:
+        if not dropped and any(type(c) is ReConfigChunk for c in chunks(packet)):
+            dropped.append(index)
+            return True
+        return False
+
+    sim = Simulation(3, a_to_z=LinkConfig(drop=drop))
+    sim.establish()
+    a = sim.a.association
+    a.reset_streams([5], sim.now)
+    sim.flush()
+    start = sim.now
+    assert sim.run_until(lambda: StreamsResetOutgoing((5,)) in sim.a.events, 10)
+    times = [
+        at
+        for at, who, p in sim.trace
+        if who == "A" and any(type(c) is ReConfigChunk for c in chunks(p))
+    ]
+    assert len(times) == 2
+    assert times[1] - times[0] >= a.options.rto_min
+    assert sim.now - start < 3
+
+
+def test_several_streams_batched_while_one_request_outstanding() -> None:
+    sim = Simulation(4, a_to_z=LinkConfig(delay=0.05), z_to_a=LinkConfig(delay=0.05))
+    sim.establish()
+    a = sim.a.association
+    a.reset_streams([1], sim.now)
+    sim.flush()
+    a.reset_streams([2, 3], sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: StreamsResetOutgoing((2, 3)) in sim.a.events, 5), sim.a.events
+    assert StreamsResetOutgoing((1,)) in sim.a.events
+    incoming = [e for e in sim.z.events if type(e) is StreamsResetIncoming]
+    assert incoming == [StreamsResetIncoming((1,)), StreamsResetIncoming((2, 3))]
