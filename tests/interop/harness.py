@@ -377,10 +377,15 @@ async def connected_pair(
     a_role: DtlsRole = "client",
     a_ice: dict[str, Any] | None = None,
     b_ice: dict[str, Any] | None = None,
+    a_sctp: dict[str, Any] | None = None,
+    b_sctp: dict[str, Any] | None = None,
 ) -> AsyncIterator[tuple[Peer, Peer]]:
-    """Two connected peers (A with DTLS role ``a_role``); both are closed on exit."""
-    a = make_peer(a_impl, a_role, a_ice)
-    b = make_peer(b_impl, other_role(a_role), b_ice)
+    """Two connected peers (A with DTLS role ``a_role``); both are closed on exit.
+
+    ``*_ice`` and ``*_sctp`` are options for our side only (see :func:`make_peer`).
+    """
+    a = make_peer(a_impl, a_role, a_ice, a_sctp)
+    b = make_peer(b_impl, other_role(a_role), b_ice, b_sctp)
     try:
         await connect_peers(a, b)
         yield a, b
