@@ -1138,7 +1138,9 @@ class Association:
         header = _COMMON_HEADER_SIZE
         tag = self.peer_tag
         data_sent = False
-        while True:
+        # The loop runs only when something may go out (most calls on the receiving side of
+        # a bulk transfer have nothing to send).
+        while control or send_sack or send_forward_tsn or will_send_data:
             chunks: list[bytes] = []
             room = mtu - header
             while control and (len(control[0]) <= room or not chunks):
