@@ -478,6 +478,10 @@ class Association:
                     )
                 )
                 return
+        if self.my_tag and packet.verification_tag == self.my_tag:
+            # A straggler of the association that just closed (reordered behind SHUTDOWN
+            # COMPLETE): an ABORT would only turn the peer's clean close into an abort.
+            return
         # (8): ABORT with the T bit, reflecting the packet's tag.
         self._raw_packets.append(
             self._packet(packet.verification_tag, [AbortChunk([], tag_reflected=True).serialize()])
@@ -1048,6 +1052,8 @@ class Association:
             self.abort("T5-shutdown-guard expired", now)
         elif timer is self._heartbeat:
             timer.expire()
+            if self.state != _S.ESTABLISHED:
+                return
             idle_since = self._last_data_sent_at
             interval = options.heartbeat_interval
             due_at = idle_since + interval
@@ -1065,6 +1071,10 @@ class Association:
             self._count_error()
         elif timer is self._reconfig:
             timer.expire()
+            if self.state not in (_S.ESTABLISHED, _S.SHUTDOWN_PENDING):
+                # Past SHUTDOWN, only the shutdown chunks may go out: a RE-CONFIG reaching a
+                # peer that already closed would be answered with ABORT (8.4).
+                return
             if self._count_error():
                 return
             self._reset.on_timer(now)
@@ -1141,7 +1151,9 @@ class Association:
         header = _COMMON_HEADER_SIZE
         tag = self.peer_tag
         data_sent = False
-        while True:
+        # The loop runs only when something may go out (most calls on the receiving side of
+        # a bulk transfer have nothing to send).
+        while control or send_sack or send_forward_tsn or will_send_data:
             chunks: list[bytes] = []
             room = mtu - header
             while control and (len(control[0]) <= room or not chunks):
