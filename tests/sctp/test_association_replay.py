@@ -35,9 +35,10 @@ from aiortc_transport.sctp.packet.chunk import (
 from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
 from aiortc_transport.sctp.packet.parameter import StateCookieParameter
 
-from .vectors import load_vectors
+from .packet_vectors import load_vectors
 
-CAPTURES = Path("/work/shared/captures")
+# Whole captured sessions (shared/captures/<peer>/sctp-full.txt.xz), kept with the tests.
+CAPTURES = Path(__file__).resolve().parent.parent / "vectors" / "sctp" / "full"
 PEERS = ["chromium", "firefox", "werift", "wrtc"]
 
 
@@ -48,9 +49,7 @@ def with_tag(packet: bytes, tag: int) -> bytes:
 
 @pytest.mark.parametrize("peer", PEERS)
 def test_replay_peer_session(peer: str, tmp_path: Path) -> None:
-    source = CAPTURES / peer / "sctp-full.txt.xz"
-    if not source.exists():
-        pytest.skip(f"no capture for {peer}")
+    source = CAPTURES / f"{peer}.txt.xz"
     text = tmp_path / "sctp-full.txt"
     text.write_bytes(lzma.decompress(source.read_bytes()))
     vectors = [
