@@ -129,9 +129,15 @@ class Association:
         # Serialized control chunks for the next packet(s), sent with the peer's tag.
         self._control: list[bytes] = []
 
-        self.my_tag = 0
         self.peer_tag = 0
-        self._my_initial_tsn = 0
+        # Our tag and initial TSN are drawn once per association attempt and used both for
+        # our own INIT and for INIT ACKs sent while CLOSED: when both WebRTC peers initiate,
+        # the peer may see our INIT ACK first and our INIT later, and some stacks (aiortc
+        # 1.16) then adopt the INIT's tag; with one tag both paths agree.
+        self.my_tag = self._random_tag()
+        self._my_initial_tsn = self._rng.getrandbits(32)
+        #: Tag of the association that last closed (its stragglers are dropped silently).
+        self._closed_tag = 0
         self._peer_initial_tsn = 0
         self._peer_forward_tsn = False
         self._peer_reconfig = False
@@ -222,8 +228,6 @@ class Association:
         if self.state != _S.CLOSED:
             raise InvalidStateError(f"connect() in state {self.state.value}")
         self._closed_event_sent = False
-        self.my_tag = self._random_tag()
-        self._my_initial_tsn = self._rng.getrandbits(32)
         self._send_init(now)
 
     def receive_packet(self, data: bytes, now: float) -> None:
@@ -465,7 +469,7 @@ class Association:
                     )
                 )
                 return
-        if self.my_tag and packet.verification_tag == self.my_tag:
+        if self._closed_tag and packet.verification_tag == self._closed_tag:
             # A straggler of the association that just closed (reordered behind SHUTDOWN
             # COMPLETE): an ABORT would only turn the peer's clean close into an abort.
             return
@@ -551,8 +555,8 @@ class Association:
         features, unrecognized, _ = self._peer_features(chunk.parameters)
         state = self.state
         if state == _S.CLOSED:
-            local_tag = self._random_tag()
-            local_tsn = self._rng.getrandbits(32)
+            local_tag = self.my_tag
+            local_tsn = self._my_initial_tsn
             tie_local = tie_peer = 0
         elif state in (_S.COOKIE_WAIT, _S.COOKIE_ECHOED):
             # 5.2.1: answer with the parameters of our own INIT, tag unchanged.
@@ -978,6 +982,11 @@ class Association:
 
     def _close(self, reason: str, aborted: bool) -> None:
         self.state = _S.CLOSED
+        # A later association (restart, reconnect) gets fresh values.
+        self._closed_tag = self.my_tag
+        self.my_tag = self._random_tag()
+        self._my_initial_tsn = self._rng.getrandbits(32)
+        self.peer_tag = 0
         for timer in self._timers:
             timer.stop()
         self._control = []
