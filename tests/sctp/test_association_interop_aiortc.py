@@ -180,3 +180,75 @@ async def test_against_aiortc(our_role: str) -> None:
     assert closed_events and not closed_events[0].aborted
     assert ours.association.stats.internal_errors == 0
     await theirs.stop()
+
+
+async def test_against_aiortc_with_loss() -> None:
+    """Both directions lose 3% of packets (seeded); reliable data still arrives in order,
+    and a maxRetransmits=0 channel from us does not upset aiortc (FORWARD TSN)."""
+    loop = asyncio.get_running_loop()
+    rng = random.Random(3)
+    ours = OurSide(loop)
+
+    def lossy_receive(data: bytes) -> None:
+        if rng.random() >= 0.03:
+            ours.receive(data)
+
+    theirs_dtls = FakeDtls("server", lossy_receive)
+    ours.peer = theirs_dtls
+    original_flush = ours.flush
+
+    def lossy_flush() -> None:
+        # Drop 3% of what we send, too.
+        association = ours.association
+        send = association.packets_to_send
+
+        def filtered(now: float) -> list[bytes]:
+            return [p for p in send(now) if rng.random() >= 0.03]
+
+        association.packets_to_send = filtered  # type: ignore[method-assign]
+        try:
+            original_flush()
+        finally:
+            association.packets_to_send = send  # type: ignore[method-assign]
+
+    ours.flush = lossy_flush  # type: ignore[method-assign]
+    theirs = RTCSctpTransport(theirs_dtls)  # type: ignore[arg-type]
+    await theirs.start(RTCSctpTransport.getCapabilities(), 5000)
+    ours.association.connect(loop.time())
+    ours.flush()
+    await ours.wait_for(lambda: ours.association.state == AssociationState.ESTABLISHED, 20)
+    channel = RTCDataChannel(theirs, RTCDataChannelParameters(label="bulk"))  # type: ignore[arg-type]
+    opened = asyncio.Event()
+    channel.on("open", opened.set)
+    await asyncio.wait_for(opened.wait(), 20)
+    stream = channel.id
+    assert stream is not None
+    received: list[Any] = []
+    done = asyncio.Event()
+
+    def on_message(message: Any) -> None:
+        received.append(message)
+        if len(received) == 60:
+            done.set()
+
+    channel.on("message", on_message)
+    payloads = [bytes([i]) * (500 + 97 * i) for i in range(60)]
+    for p in payloads:
+        channel.send(p)
+    now = loop.time()
+    for p in payloads:
+        ours.association.send(stream, 53, p, now)
+    # Unreliable unordered messages on another stream: delivered or abandoned, never stuck.
+    for i in range(30):
+        ours.association.send(stream + 2, 53, b"u%d" % i, now, ordered=False, max_retransmits=0)
+    ours.flush()
+    await ours.wait_for(
+        lambda: sum(1 for e in ours.events if type(e) is DataReceived and e.ppid == 53) == 60,
+        30,
+    )
+    assert [e.data for e in ours.events if type(e) is DataReceived and e.ppid == 53] == payloads
+    await asyncio.wait_for(done.wait(), 30)
+    assert received == payloads
+    assert ours.association.stats.internal_errors == 0
+    await ours.wait_for(lambda: not ours.association._tx.has_outstanding, 30)  # type: ignore[union-attr]
+    await theirs.stop()
