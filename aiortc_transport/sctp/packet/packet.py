@@ -63,7 +63,7 @@ class SctpPacket:
             if _LE32.pack(_crc32c.crc32c(zeroed)) != data[8:12]:
                 raise ParseError("bad SCTP checksum")
         source_port, destination_port, tag = COMMON_HEADER.unpack_from(data)
-        return cls(source_port, destination_port, tag, parse_chunks_untrusted(data[12:]))
+        return cls(source_port, destination_port, tag, parse_chunks_untrusted(data, 12))
 
     def serialize(self, *, zero_checksum: bool = False) -> bytes:
         """Encode the packet with its CRC32c, or a zero checksum (RFC 9653) if asked."""

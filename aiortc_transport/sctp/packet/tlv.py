@@ -94,27 +94,29 @@ def iter_tlvs_untrusted(data: bytes) -> Iterator[tuple[int, bytes]]:
         yield tlv_type, data[offset + PARAMETER_HEADER_SIZE : value_end]
         next_offset = offset + ((length + 3) & ~3)
         if next_offset > end:
-            # The last TLV without its padding: allowed, the chunk padding covers it.
-            if value_end != end:  # pragma: no cover - value_end <= end < next_offset
+            # The last TLV without its padding is allowed (the chunk padding covers it), but
+            # not with a part of it.
+            if value_end != end:
                 raise ParseError("bad parameter padding")
             return
         offset = next_offset
 
 
-def split_chunks_untrusted(data: bytes) -> Iterator[tuple[int, int, int, int]]:
-    """Walk the chunks of a packet body: yield ``(type, flags, value_start, value_end)``.
+def split_chunks_untrusted(data: bytes, start: int = 0) -> list[tuple[int, int, int, int]]:
+    """Walk the chunks of a packet body from ``start``: ``(type, flags, value_start, value_end)``.
 
     Every chunk must carry its padding (RFC 9260 section 3.2: "the sender MUST pad the chunk
     with all zero bytes"); the padding bytes themselves are ignored as the RFC requires.
     Raises ParseError on a truncated header, a length below 4, or a chunk (or its padding)
-    running past the end.
+    running past the end. Returns a list (not a generator): this is the receive hot path.
     """
-    offset = 0
+    offset = start
     end = len(data)
     unpack_from = CHUNK_HEADER.unpack_from
+    bounds: list[tuple[int, int, int, int]] = []
     while offset < end:
         if end - offset < CHUNK_HEADER_SIZE:
-            raise ParseError(f"truncated chunk header at offset {offset}")
+            raise ParseError(f"truncated chunk header at offset {offset - start}")
         chunk_type, flags, length = unpack_from(data, offset)
         if length < CHUNK_HEADER_SIZE:
             raise ParseError(f"chunk length {length} below 4")
@@ -124,5 +126,6 @@ def split_chunks_untrusted(data: bytes) -> Iterator[tuple[int, int, int, int]]:
                 f"chunk type {chunk_type} length {length} (padded) runs past the end "
                 f"({end - offset} left)"
             )
-        yield chunk_type, flags, offset + CHUNK_HEADER_SIZE, offset + length
+        bounds.append((chunk_type, flags, offset + CHUNK_HEADER_SIZE, offset + length))
         offset = next_offset
+    return bounds

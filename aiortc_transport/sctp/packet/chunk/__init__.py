@@ -16,10 +16,7 @@ from aiortc_transport.sctp.packet.chunk.cookie_ack import CookieAckChunk
 from aiortc_transport.sctp.packet.chunk.cookie_echo import CookieEchoChunk
 from aiortc_transport.sctp.packet.chunk.data import (
     DATA_FIELDS,
-    FLAG_BEGINNING,
-    FLAG_END,
-    FLAG_IMMEDIATE_ACK,
-    FLAG_UNORDERED,
+    FLAG_TABLE,
     DataChunk,
     serialize_data_chunk,
 )
@@ -85,36 +82,42 @@ def parse_chunk_untrusted(chunk_type: int, flags: int, value: bytes) -> Chunk:
     return parser(flags, value)
 
 
-def parse_chunks_untrusted(data: bytes) -> list[Chunk]:
-    """Split a packet body into chunks and decode them; raises only ParseError."""
+def parse_chunks_untrusted(data: bytes, start: int = 0) -> list[Chunk]:
+    """Split the chunks of ``data[start:]`` (a packet body) and decode them.
+
+    Raises only ParseError. ``start`` lets the packet parser skip the common header without
+    copying the body.
+    """
     if type(data) is not bytes:
         data = bytes(data)  # slices must be bytes, not views of a caller's buffer
     parsers = CHUNK_PARSERS
     unpack_data = DATA_FIELDS.unpack_from
+    flag_table = FLAG_TABLE
     chunks: list[Chunk] = []
     append = chunks.append
-    for chunk_type, flags, start, end in split_chunks_untrusted(data):
+    for chunk_type, flags, value_start, value_end in split_chunks_untrusted(data, start):
         if chunk_type == 0:
             # Inline DATA decoding: no copy of the value before slicing out the user data.
-            if end - start < 12:
-                raise ParseError(f"DATA chunk value of {end - start} bytes, < 12")
-            tsn, stream_id, ssn, ppid = unpack_data(data, start)
+            if value_end - value_start < 12:
+                raise ParseError(f"DATA chunk value of {value_end - value_start} bytes, < 12")
+            tsn, stream_id, ssn, ppid = unpack_data(data, value_start)
+            unordered, beginning, end, immediate_ack = flag_table[flags]
             append(
                 DataChunk(
                     tsn,
                     stream_id,
                     ssn,
                     ppid,
-                    data[start + 12 : end],
-                    bool(flags & FLAG_UNORDERED),
-                    bool(flags & FLAG_BEGINNING),
-                    bool(flags & FLAG_END),
-                    bool(flags & FLAG_IMMEDIATE_ACK),
+                    data[value_start + 12 : value_end],
+                    unordered,
+                    beginning,
+                    end,
+                    immediate_ack,
                 )
             )
             continue
         parser = parsers.get(chunk_type)
-        value = data[start:end]
+        value = data[value_start:value_end]
         append(UnknownChunk(chunk_type, flags, value) if parser is None else parser(flags, value))
     return chunks
 

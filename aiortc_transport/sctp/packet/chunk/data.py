@@ -37,6 +37,17 @@ DATA_HEADER_SIZE = 16
 
 _PADDING = (b"", b"\x00\x00\x00", b"\x00\x00", b"\x00")
 
+#: Flag byte -> (unordered, beginning, end, immediate_ack); reserved bits are ignored.
+FLAG_TABLE: tuple[tuple[bool, bool, bool, bool], ...] = tuple(
+    (
+        bool(flags & FLAG_UNORDERED),
+        bool(flags & FLAG_BEGINNING),
+        bool(flags & FLAG_END),
+        bool(flags & FLAG_IMMEDIATE_ACK),
+    )
+    for flags in range(256)
+)
+
 
 @dataclass(slots=True)
 class DataChunk:
@@ -60,16 +71,9 @@ class DataChunk:
         if len(value) < 12:
             raise ParseError(f"DATA chunk value of {len(value)} bytes, < 12")
         tsn, stream_id, ssn, ppid = DATA_FIELDS.unpack_from(value)
+        unordered, beginning, end, immediate_ack = FLAG_TABLE[flags & 0xFF]
         return cls(
-            tsn,
-            stream_id,
-            ssn,
-            ppid,
-            bytes(value[12:]),
-            bool(flags & FLAG_UNORDERED),
-            bool(flags & FLAG_BEGINNING),
-            bool(flags & FLAG_END),
-            bool(flags & FLAG_IMMEDIATE_ACK),
+            tsn, stream_id, ssn, ppid, bytes(value[12:]), unordered, beginning, end, immediate_ack
         )
 
     @property

@@ -35,4 +35,4 @@ class ErrorChunk:
         return encode_chunk_with_tlvs(self.TYPE, 0, b"", [c.serialize() for c in self.causes])
 
     def __str__(self) -> str:
-        return "ERROR " + ", ".join(str(c) for c in self.causes)
+        return ("ERROR " + ", ".join(str(c) for c in self.causes)).rstrip()

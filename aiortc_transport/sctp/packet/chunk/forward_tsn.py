@@ -20,6 +20,9 @@ from typing import ClassVar, Self
 from aiortc_transport.exceptions import ParseError
 from aiortc_transport.sctp.packet.tlv import CHUNK_HEADER
 
+_U32 = struct.Struct("!I")
+_STREAM = struct.Struct("!HH")
+
 
 @dataclass(slots=True)
 class ForwardTsnChunk:
@@ -39,9 +42,7 @@ class ForwardTsnChunk:
         """Decode the chunk value."""
         if len(value) < 4 or len(value) & 3:
             raise ParseError(f"FORWARD TSN chunk value of {len(value)} bytes")
-        count = (len(value) - 4) >> 1
-        raw = struct.unpack_from(f"!I{count}H", value)
-        return cls(raw[0], list(zip(raw[1::2], raw[2::2], strict=True)))
+        return cls(_U32.unpack_from(value)[0], list(_STREAM.iter_unpack(value[4:])))
 
     def serialize(self) -> bytes:
         """Encode the whole chunk."""

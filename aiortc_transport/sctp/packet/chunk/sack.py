@@ -26,6 +26,7 @@ from aiortc_transport.exceptions import ParseError
 from aiortc_transport.sctp.packet.tlv import CHUNK_HEADER
 
 _FIXED = struct.Struct("!IIHH")
+_GAP = struct.Struct("!HH")
 
 
 @dataclass(slots=True)
@@ -53,9 +54,11 @@ class SackChunk:
                 f"SACK announces {n_gaps} gap blocks and {n_dups} duplicates in "
                 f"{len(value) - 12} bytes"
             )
-        raw = struct.unpack_from(f"!{2 * n_gaps}H{n_dups}I", value, 12)
-        gaps = list(zip(raw[0 : 2 * n_gaps : 2], raw[1 : 2 * n_gaps : 2], strict=True))
-        return cls(cum_tsn, a_rwnd, gaps, list(raw[2 * n_gaps :]))
+        gaps = list(_GAP.iter_unpack(value[12 : 12 + 4 * n_gaps])) if n_gaps else []
+        duplicates = (
+            list(struct.unpack_from(f"!{n_dups}I", value, 12 + 4 * n_gaps)) if n_dups else []
+        )
+        return cls(cum_tsn, a_rwnd, gaps, duplicates)
 
     def serialize(self) -> bytes:
         """Encode the whole chunk."""

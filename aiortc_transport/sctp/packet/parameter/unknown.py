@@ -23,6 +23,16 @@ class UnknownParameter:
     #: Not a real type: unknown parameters carry theirs in ``type``.
     TYPE: ClassVar[int] = -1
 
+    @property
+    def report(self) -> bool:
+        """Upper bits x1: report it (Unrecognized Parameter, in INIT ACK or ERROR)."""
+        return bool(self.type & 0x4000)
+
+    @property
+    def skip(self) -> bool:
+        """Upper bits 1x: skip it and go on with the other parameters (else stop)."""
+        return bool(self.type & 0x8000)
+
     def serialize(self) -> bytes:
         """Encode the whole TLV, padding included."""
         return encode_tlv(self.type, self.value)
