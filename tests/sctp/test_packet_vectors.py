@@ -49,7 +49,9 @@ from tests.sctp.packet_vectors import Vector, all_vectors, load_vectors, vector_
 
 VECTORS = all_vectors()
 PEERS = ("chromium", "firefox", "wrtc", "werift")
-SHARED_CAPTURES = Path("/work/shared/captures")
+# The complete sessions (shared/captures/<peer>/sctp-full.txt.xz), kept with the tests.
+FULL_CAPTURES = Path(__file__).resolve().parent.parent / "vectors" / "sctp" / "full"
+VECTOR_DIR = FULL_CAPTURES.parent
 
 # --- an independent renderer of the capture summary syntax --------------------------------
 
@@ -455,16 +457,15 @@ def test_any_flipped_byte_fails_the_checksum(vector: Vector) -> None:
         data[index] ^= 0x5A
 
 
-# --- the complete shared captures, when available ----------------------------------------------
+# --- the complete captured sessions -------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SHARED_CAPTURES.is_dir(), reason="shared captures not available")
 @pytest.mark.parametrize("peer", PEERS)
 def test_complete_shared_capture_round_trips(peer: str, tmp_path: Path) -> None:
     full = tmp_path / "sctp-full.txt"
-    with lzma.open(SHARED_CAPTURES / peer / "sctp-full.txt.xz", "rt") as compressed:
+    with lzma.open(FULL_CAPTURES / f"{peer}.txt.xz", "rt") as compressed:
         full.write_text(compressed.read())
-    vectors = load_vectors(full) + load_vectors(SHARED_CAPTURES / peer / "sctp-peer-server.txt")
+    vectors = load_vectors(full) + load_vectors(VECTOR_DIR / f"{peer}-peer-server.txt")
     assert len(vectors) > 1000
     for vector in vectors:
         packet = SctpPacket.parse_untrusted(vector.data)

@@ -11,11 +11,12 @@ from collections import defaultdict
 import pytest
 
 from aiortc_transport.sctp.association import AssociationState
+from aiortc_transport.sctp.events import Event, StreamsResetIncoming
 from aiortc_transport.sctp.options import AssociationOptions
 
-from .sim import LinkConfig, Simulation
+from .sim import Endpoint, LinkConfig, Simulation
 
-SEEDS = range(int(__import__("os").environ.get("SCTP_SEEDS", "200")))
+SEEDS = range(int(__import__("os").environ.get("SCTP_SEEDS", "600")))
 
 
 def _impairments(rng: random.Random) -> LinkConfig:
@@ -104,3 +105,69 @@ def _run(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_run(seed: int) -> None:
     _run(seed)
+
+
+def _answer_resets(endpoint: Endpoint, event: Event, now: float) -> None:
+    # What the DCEP layer does: reset our outgoing side when the peer reset its own.
+    if type(event) is StreamsResetIncoming and endpoint.association.state == (
+        AssociationState.ESTABLISHED
+    ):
+        endpoint.association.reset_streams(list(event.stream_ids), now)
+
+
+def _run_bidirectional(seed: int) -> None:
+    rng = random.Random(seed)
+    sim = Simulation(
+        seed,
+        a_to_z=_impairments(rng),
+        z_to_a=_impairments(rng),
+        a_options=AssociationOptions(a_rwnd=rng.choice([32 * 1024, 5 * 1024 * 1024])),
+        a_read_rate=rng.choice([None, 300_000.0]),
+    )
+    sim.keep_trace = bool(__import__("os").environ.get("SCTP_TRACE"))
+    sim.a.on_event = sim.z.on_event = _answer_resets
+    sim.establish(both=rng.random() < 0.5, timeout=120)
+    sent: dict[str, list[tuple[int, bytes]]] = {"A": [], "Z": []}
+    for i in range(rng.randint(30, 120)):
+        endpoint = rng.choice([sim.a, sim.z])
+        association = endpoint.association
+        stream = rng.choice([0, 1, 2])
+        if rng.random() < 0.08:
+            association.reset_streams([stream], sim.now)
+        else:
+            data = f"{endpoint.name}{i}:".encode() + bytes(rng.choice([1, 900, 1200, 5000]))
+            association.send(stream, 53, data, sim.now)
+            sent[endpoint.name].append((stream, data))
+        if rng.random() < 0.3:
+            sim.flush()
+            sim.run_for(rng.random() * 0.1)
+    sim.flush()
+
+    def delivered() -> bool:
+        return len(sim.z.messages) == len(sent["A"]) and len(sim.a.messages) == len(sent["Z"])
+
+    assert sim.run_until(delivered, 600), f"seed {seed}: not delivered"
+    for receiver, sender in ((sim.z, "A"), (sim.a, "Z")):
+        for stream in (0, 1, 2):
+            expected = [d for s, d in sent[sender] if s == stream]
+            got = [m.data for m in receiver.messages if m.stream_id == stream]
+            assert got == expected, f"seed {seed}: stream {stream} to {receiver.name}"
+    closer = rng.choice([sim.a, sim.z])
+    closer.association.shutdown(sim.now)
+    sim.flush()
+    assert sim.run_until(
+        lambda: (
+            sim.a.association.state == AssociationState.CLOSED
+            and sim.z.association.state == AssociationState.CLOSED
+        ),
+        300,
+    ), f"seed {seed}: shutdown did not complete"
+    for endpoint in (sim.a, sim.z):
+        closed = endpoint.closed
+        assert closed is not None and not closed.aborted, f"seed {seed}: {closed}"
+        assert endpoint.association.stats.internal_errors == 0, f"seed {seed}"
+
+
+@pytest.mark.parametrize("seed", range(len(SEEDS) // 2))
+def test_random_bidirectional_with_resets(seed: int) -> None:
+    _run_bidirectional(seed)

@@ -129,9 +129,15 @@ class Association:
         # Serialized control chunks for the next packet(s), sent with the peer's tag.
         self._control: list[bytes] = []
 
-        self.my_tag = 0
         self.peer_tag = 0
-        self._my_initial_tsn = 0
+        # Our tag and initial TSN are drawn once per association attempt and used both for
+        # our own INIT and for INIT ACKs sent while CLOSED: when both WebRTC peers initiate,
+        # the peer may see our INIT ACK first and our INIT later, and some stacks (aiortc
+        # 1.16) then adopt the INIT's tag; with one tag both paths agree.
+        self.my_tag = self._random_tag()
+        self._my_initial_tsn = self._rng.getrandbits(32)
+        #: Tag of the association that last closed (its stragglers are dropped silently).
+        self._closed_tag = 0
         self._peer_initial_tsn = 0
         self._peer_forward_tsn = False
         self._peer_reconfig = False
@@ -222,8 +228,6 @@ class Association:
         if self.state != _S.CLOSED:
             raise InvalidStateError(f"connect() in state {self.state.value}")
         self._closed_event_sent = False
-        self.my_tag = self._random_tag()
-        self._my_initial_tsn = self._rng.getrandbits(32)
         self._send_init(now)
 
     def receive_packet(self, data: bytes, now: float) -> None:
@@ -478,6 +482,10 @@ class Association:
                     )
                 )
                 return
+        if self._closed_tag and packet.verification_tag == self._closed_tag:
+            # A straggler of the association that just closed (reordered behind SHUTDOWN
+            # COMPLETE): an ABORT would only turn the peer's clean close into an abort.
+            return
         # (8): ABORT with the T bit, reflecting the packet's tag.
         self._raw_packets.append(
             self._packet(packet.verification_tag, [AbortChunk([], tag_reflected=True).serialize()])
@@ -560,8 +568,8 @@ class Association:
         features, unrecognized, _ = self._peer_features(chunk.parameters)
         state = self.state
         if state == _S.CLOSED:
-            local_tag = self._random_tag()
-            local_tsn = self._rng.getrandbits(32)
+            local_tag = self.my_tag
+            local_tsn = self._my_initial_tsn
             tie_local = tie_peer = 0
         elif state in (_S.COOKIE_WAIT, _S.COOKIE_ECHOED):
             # 5.2.1: answer with the parameters of our own INIT, tag unchanged.
@@ -987,6 +995,11 @@ class Association:
 
     def _close(self, reason: str, aborted: bool) -> None:
         self.state = _S.CLOSED
+        # A later association (restart, reconnect) gets fresh values.
+        self._closed_tag = self.my_tag
+        self.my_tag = self._random_tag()
+        self._my_initial_tsn = self._rng.getrandbits(32)
+        self.peer_tag = 0
         for timer in self._timers:
             timer.stop()
         self._control = []
@@ -1048,6 +1061,8 @@ class Association:
             self.abort("T5-shutdown-guard expired", now)
         elif timer is self._heartbeat:
             timer.expire()
+            if self.state != _S.ESTABLISHED:
+                return
             idle_since = self._last_data_sent_at
             interval = options.heartbeat_interval
             due_at = idle_since + interval
@@ -1065,6 +1080,10 @@ class Association:
             self._count_error()
         elif timer is self._reconfig:
             timer.expire()
+            if self.state not in (_S.ESTABLISHED, _S.SHUTDOWN_PENDING):
+                # Past SHUTDOWN, only the shutdown chunks may go out: a RE-CONFIG reaching a
+                # peer that already closed would be answered with ABORT (8.4).
+                return
             if self._count_error():
                 return
             self._reset.on_timer(now)
@@ -1141,7 +1160,9 @@ class Association:
         header = _COMMON_HEADER_SIZE
         tag = self.peer_tag
         data_sent = False
-        while True:
+        # The loop runs only when something may go out (most calls on the receiving side of
+        # a bulk transfer have nothing to send).
+        while control or send_sack or send_forward_tsn or will_send_data:
             chunks: list[bytes] = []
             room = mtu - header
             while control and (len(control[0]) <= room or not chunks):

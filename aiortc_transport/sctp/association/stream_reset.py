@@ -34,6 +34,7 @@ from ..packet.parameter import (
     SsnTsnResetRequestParameter,
 )
 from ..sequence import unwrap_tsn, wrap_tsn
+from .state import AssociationState
 
 if TYPE_CHECKING:
     from .association import Association
@@ -99,6 +100,9 @@ class StreamResetHandler:
         if self._current is not None or not self._pending:
             return
         assoc = self._association
+        if assoc.state != AssociationState.ESTABLISHED:
+            # No new requests once shutting down: only shutdown chunks may follow SHUTDOWN.
+            return
         tx = assoc._tx
         if tx is None:
             return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from aiortc_transport.exceptions import ParseError
 from aiortc_transport.sctp.packet.parameter import Parameter, parse_parameters_untrusted
@@ -51,3 +53,46 @@ def describe_init(
         f"mis={inbound_streams} init_tsn={initial_tsn} "
         f"params=[{', '.join(str(p) for p in parameters)}]"
     )
+
+
+@dataclass(slots=True)
+class InitChunkBase:
+    """The fields and codec INIT and INIT ACK share; subclasses set ``TYPE`` and ``NAME``."""
+
+    initiate_tag: int
+    a_rwnd: int
+    outbound_streams: int
+    inbound_streams: int
+    initial_tsn: int
+    parameters: list[Parameter]
+
+    TYPE: ClassVar[int]
+    NAME: ClassVar[str]
+
+    @classmethod
+    def parse_untrusted(cls, flags: int, value: bytes) -> Self:
+        """Decode the chunk value; the flags are unused (RFC 9260: ignored on receipt)."""
+        return cls(*decode_init_untrusted(value, cls.NAME))
+
+    def serialize(self) -> bytes:
+        """Encode the whole chunk, padding included."""
+        return encode_init(
+            self.TYPE,
+            self.initiate_tag,
+            self.a_rwnd,
+            self.outbound_streams,
+            self.inbound_streams,
+            self.initial_tsn,
+            self.parameters,
+        )
+
+    def __str__(self) -> str:
+        return describe_init(
+            self.NAME,
+            self.initiate_tag,
+            self.a_rwnd,
+            self.outbound_streams,
+            self.inbound_streams,
+            self.initial_tsn,
+            self.parameters,
+        )

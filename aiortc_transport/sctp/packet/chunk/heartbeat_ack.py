@@ -13,30 +13,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from aiortc_transport.sctp.packet.chunk._heartbeat_common import (
-    decode_heartbeat_info_untrusted,
-    encode_heartbeat,
-)
+from aiortc_transport.sctp.packet.chunk._heartbeat_common import HeartbeatChunkBase
 
 
 @dataclass(slots=True)
-class HeartbeatAckChunk:
+class HeartbeatAckChunk(HeartbeatChunkBase):
     """Answers a HEARTBEAT, echoing its ``info`` unchanged."""
 
-    info: bytes
-
     TYPE: ClassVar[int] = 5
-
-    @classmethod
-    def parse_untrusted(cls, flags: int, value: bytes) -> Self:
-        """Decode the chunk value."""
-        return cls(decode_heartbeat_info_untrusted(value, "HEARTBEAT_ACK"))
-
-    def serialize(self) -> bytes:
-        """Encode the whole chunk, padding included."""
-        return encode_heartbeat(self.TYPE, self.info)
-
-    def __str__(self) -> str:
-        return f"HEARTBEAT_ACK info={len(self.info)} B"
+    NAME: ClassVar[str] = "HEARTBEAT_ACK"

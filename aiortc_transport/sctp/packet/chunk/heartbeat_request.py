@@ -13,30 +13,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from aiortc_transport.sctp.packet.chunk._heartbeat_common import (
-    decode_heartbeat_info_untrusted,
-    encode_heartbeat,
-)
+from aiortc_transport.sctp.packet.chunk._heartbeat_common import HeartbeatChunkBase
 
 
 @dataclass(slots=True)
-class HeartbeatRequestChunk:
+class HeartbeatRequestChunk(HeartbeatChunkBase):
     """Probes the peer; it echoes ``info`` in a HEARTBEAT ACK."""
 
-    info: bytes
-
     TYPE: ClassVar[int] = 4
-
-    @classmethod
-    def parse_untrusted(cls, flags: int, value: bytes) -> Self:
-        """Decode the chunk value."""
-        return cls(decode_heartbeat_info_untrusted(value, "HEARTBEAT"))
-
-    def serialize(self) -> bytes:
-        """Encode the whole chunk, padding included."""
-        return encode_heartbeat(self.TYPE, self.info)
-
-    def __str__(self) -> str:
-        return f"HEARTBEAT info={len(self.info)} B"
+    NAME: ClassVar[str] = "HEARTBEAT"

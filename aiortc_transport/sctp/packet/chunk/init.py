@@ -21,53 +21,14 @@ The codec checks structure only; zero tags / stream counts are the association's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from aiortc_transport.sctp.packet.chunk._init_common import (
-    decode_init_untrusted,
-    describe_init,
-    encode_init,
-)
-from aiortc_transport.sctp.packet.parameter import Parameter
+from aiortc_transport.sctp.packet.chunk._init_common import InitChunkBase
 
 
 @dataclass(slots=True)
-class InitChunk:
+class InitChunk(InitChunkBase):
     """Starts an association: the sender's tag, window, stream counts, TSN and options."""
 
-    initiate_tag: int
-    a_rwnd: int
-    outbound_streams: int
-    inbound_streams: int
-    initial_tsn: int
-    parameters: list[Parameter]
-
     TYPE: ClassVar[int] = 1
-
-    @classmethod
-    def parse_untrusted(cls, flags: int, value: bytes) -> Self:
-        """Decode the chunk value; the flags are unused (RFC 9260: ignored on receipt)."""
-        return cls(*decode_init_untrusted(value, "INIT"))
-
-    def serialize(self) -> bytes:
-        """Encode the whole chunk, padding included."""
-        return encode_init(
-            self.TYPE,
-            self.initiate_tag,
-            self.a_rwnd,
-            self.outbound_streams,
-            self.inbound_streams,
-            self.initial_tsn,
-            self.parameters,
-        )
-
-    def __str__(self) -> str:
-        return describe_init(
-            "INIT",
-            self.initiate_tag,
-            self.a_rwnd,
-            self.outbound_streams,
-            self.inbound_streams,
-            self.initial_tsn,
-            self.parameters,
-        )
+    NAME: ClassVar[str] = "INIT"

@@ -21,53 +21,14 @@ The codec checks structure only; zero tags / stream counts are the association's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from aiortc_transport.sctp.packet.chunk._init_common import (
-    decode_init_untrusted,
-    describe_init,
-    encode_init,
-)
-from aiortc_transport.sctp.packet.parameter import Parameter
+from aiortc_transport.sctp.packet.chunk._init_common import InitChunkBase
 
 
 @dataclass(slots=True)
-class InitAckChunk:
+class InitAckChunk(InitChunkBase):
     """Answers INIT: same fields, plus the mandatory State Cookie parameter."""
 
-    initiate_tag: int
-    a_rwnd: int
-    outbound_streams: int
-    inbound_streams: int
-    initial_tsn: int
-    parameters: list[Parameter]
-
     TYPE: ClassVar[int] = 2
-
-    @classmethod
-    def parse_untrusted(cls, flags: int, value: bytes) -> Self:
-        """Decode the chunk value; the flags are unused (RFC 9260: ignored on receipt)."""
-        return cls(*decode_init_untrusted(value, "INIT_ACK"))
-
-    def serialize(self) -> bytes:
-        """Encode the whole chunk, padding included."""
-        return encode_init(
-            self.TYPE,
-            self.initiate_tag,
-            self.a_rwnd,
-            self.outbound_streams,
-            self.inbound_streams,
-            self.initial_tsn,
-            self.parameters,
-        )
-
-    def __str__(self) -> str:
-        return describe_init(
-            "INIT_ACK",
-            self.initiate_tag,
-            self.a_rwnd,
-            self.outbound_streams,
-            self.inbound_streams,
-            self.initial_tsn,
-            self.parameters,
-        )
+    NAME: ClassVar[str] = "INIT_ACK"
