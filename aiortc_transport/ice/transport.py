@@ -113,6 +113,7 @@ class RTCIceTransport(AsyncIOEventEmitter):
                 setattr(self._connection, name, value)
         self.__state = "new"
         self._role = _check_role(role)
+        self._apply_role()
         self._start: asyncio.Future[None] | None = None
         self._remote_end = False
         self._closing: asyncio.Future[None] | None = None
@@ -140,6 +141,15 @@ class RTCIceTransport(AsyncIOEventEmitter):
         if self._start is not None or self.__state != "new":
             raise InvalidStateError("the ICE role can only be set before start()")
         self._role = _check_role(value)
+        self._apply_role()
+
+    def _apply_role(self) -> None:
+        # The connection answers the peer's checks as soon as its sockets exist, which can be
+        # before start(): it must already play the right role, or a controlled agent answers
+        # a controlling peer's early check with 487 Role Conflict (RFC 8445 section 7.3.1.1)
+        # and both sides end up controlled. A conflict genuinely resolved on such an early
+        # check is kept: start() does not set the role again.
+        self._connection.ice_controlling = self._role == "controlling"
 
     @property
     def state(self) -> str:
@@ -202,6 +212,7 @@ class RTCIceTransport(AsyncIOEventEmitter):
             raise InvalidStateError("RTCIceTransport has failed")
         if role is not None:
             self._role = _check_role(role)
+            self._apply_role()
         try:
             validate_ice_credentials(
                 getattr(remoteParameters, "usernameFragment", None),
@@ -233,7 +244,6 @@ class RTCIceTransport(AsyncIOEventEmitter):
 
     async def _run(self, remoteParameters: RTCIceParameters) -> None:
         connection = self._connection
-        connection.ice_controlling = self._role == "controlling"
         connection.remote_is_lite = bool(getattr(remoteParameters, "iceLite", False))
         connection.remote_username = remoteParameters.usernameFragment
         connection.remote_password = remoteParameters.password

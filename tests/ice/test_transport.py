@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -20,6 +20,7 @@ from aiortc_transport.ice import (
 )
 
 from .helpers import (
+    TIMEOUT,
     StateRecorder,
     closed_port_candidate,
     connect,
@@ -424,3 +425,31 @@ async def test_gather_with_servers_is_refused_in_loopback_mode() -> None:
     await gatherer.gather([])
     assert gatherer.state == "completed"
     await RTCIceTransport(gatherer).stop()
+
+
+async def test_checks_arriving_before_start_are_answered_in_the_configured_role() -> None:
+    """The controlled side's sockets answer checks from the moment they exist. A controlling
+    peer that starts first must not meet a "controlling" agent there (the gatherer's default),
+    which answered 487 Role Conflict and left both sides controlled (seen in two-process
+    runs as ICE failing after the check timeout)."""
+    a, b = make_side("controlled"), make_side("controlling")
+    await exchange_candidates(a, b)
+    early = asyncio.Event()
+    connection = a.transport._connection
+    original = connection.request_received
+
+    def request_received(*args: Any) -> None:
+        original(*args)
+        early.set()
+
+    connection.request_received = request_received  # type: ignore[method-assign]
+    b_start = asyncio.ensure_future(b.transport.start(a.gatherer.getLocalParameters()))
+    await asyncio.wait_for(early.wait(), TIMEOUT)  # B's first check reached A before start()
+    await asyncio.wait_for(
+        asyncio.gather(a.transport.start(b.gatherer.getLocalParameters()), b_start), TIMEOUT
+    )
+    assert (a.transport.role, b.transport.role) == ("controlled", "controlling")
+    assert a.states.states == CONNECTED
+    assert b.states.states == CONNECTED
+    await a.transport.stop()
+    await b.transport.stop()
