@@ -35,7 +35,7 @@ from aiortc_transport.sctp.packet.chunk import (
 from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
 from aiortc_transport.sctp.packet.parameter import StateCookieParameter
 
-from .vectors import load_vectors
+from .packet_vectors import load_vectors
 
 CAPTURES = Path("/work/shared/captures")
 PEERS = ["chromium", "firefox", "werift", "wrtc"]
