@@ -108,8 +108,15 @@ _RECONFIG_TYPE = 130
 _COMMON_HEADER_SIZE = 12
 _DATA_HEADER_SIZE = 16
 _HEARTBEAT_INFO = struct.Struct("!dQ")
-#: RFC 9260 section 8.3 / dcSCTP: do not send a SACK-only window update for tiny openings.
+#: The Unrecognized Parameter parameter of INIT ACK (RFC 9260 section 3.3.3).
 _UNRECOGNIZED_PARAMETER_TYPE = 8
+#: INIT / INIT ACK parameter types we recognize without using them (RFC 9260 3.3.2.1 and
+#: extensions): IPv4/IPv6 address, cookie preservative, unrecognized parameter, host name,
+#: supported address types, ECN, random, chunk list, HMAC algorithms, padding, adaptation
+#: layer indication.  The upper-two-bits rule applies only to the others.
+_KNOWN_INIT_PARAMETERS = frozenset(
+    {5, 6, 8, 9, 11, 12, 0x8000, 0x8002, 0x8003, 0x8004, 0x8005, 0xC006}
+)
 
 
 class Association:
@@ -533,6 +540,8 @@ class Association:
                     features |= FEATURE_RECONFIG
             elif kind is UnknownParameter:
                 ptype = parameter.type  # type: ignore[union-attr]
+                if ptype in _KNOWN_INIT_PARAMETERS:
+                    continue  # recognized, just not used here (addresses, ECN, ...)
                 if ptype & 0x4000:
                     unrecognized.append(
                         UnknownParameter(_UNRECOGNIZED_PARAMETER_TYPE, parameter.serialize())
