@@ -1129,13 +1129,31 @@ class Association:
     def packets_to_send(self, now: float) -> list[bytes]:
         """Everything to send now, bundled into packets of at most the MTU."""
         packets = self._raw_packets
-        self._raw_packets = []
+        if packets:
+            self._raw_packets = []
+        else:
+            packets = []  # never hand out the internal list
         state = self.state
         if state == _S.CLOSED or not self.peer_tag:
             self._control = []
             self.stats.packets_sent += len(packets)
             return packets
         if state == _S.ESTABLISHED:
+            tracker = self._tracker
+            tx = self._tx
+            if (
+                # The common case on the receiving side of a transfer: nothing to say yet.
+                not self._control
+                and tracker is not None
+                and not tracker.sack_due(now)
+                and not self._send_queue.has_data
+                and tx is not None
+                and not tx.has_retransmissions
+                and not tx.forward_tsn_needed()
+                and not self._reset.has_pending
+            ):
+                self.stats.packets_sent += len(packets)
+                return packets
             self._reset.maybe_send_request(now)
         options = self._options
         mtu = options.mtu
