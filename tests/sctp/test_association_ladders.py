@@ -261,3 +261,17 @@ def test_stale_cookie_reported_and_retried() -> None:
     assert sim.z.association.state == AssociationState.CLOSED
     assert len(sent_times(sim, "A", InitChunk)) >= 2
     assert not any(type(e) is AssociationClosed for e in sim.z.events)
+
+
+def test_late_cookie_echo_does_not_revive_a_closed_association() -> None:
+    sim = Simulation(14)
+    sim.establish()
+    echo = next(p for _, who, p in sim.trace if who == "A" and CookieEchoChunk in kinds(p))
+    sim.a.association.shutdown(sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: sim.z.association.state == AssociationState.CLOSED, 5)
+    z = sim.z.association
+    z.receive_packet(echo, sim.now + 1)  # a duplicate delayed past the close
+    assert z.state == AssociationState.CLOSED
+    assert z.packets_to_send(sim.now + 1) == []
+    assert z.next_event() is None

@@ -652,6 +652,10 @@ class Association:
             return False
         state = self.state
         cookie_ack = CookieAckChunk().serialize()
+        if state == _S.CLOSED and cookie.local_tag == self._closed_tag:
+            # A late copy of the COOKIE ECHO of the association that just closed: it must
+            # not bring that association back.
+            return False
         if state in (_S.CLOSED, _S.COOKIE_WAIT):
             # 5.1 D: a new association from the cookie alone.
             self._t1_init.stop()
