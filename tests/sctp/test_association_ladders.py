@@ -275,3 +275,22 @@ def test_late_cookie_echo_does_not_revive_a_closed_association() -> None:
     assert z.state == AssociationState.CLOSED
     assert z.packets_to_send(sim.now + 1) == []
     assert z.next_event() is None
+
+
+def test_association_can_connect_again_after_close() -> None:
+    sim = Simulation(15)
+    sim.establish()
+    sim.a.association.reset_streams([1], sim.now)
+    sim.a.association.abort("first life over", sim.now)
+    sim.flush()
+    sim.run_for(1)
+    assert sim.z.association.state == AssociationState.CLOSED
+    sim.a.events.clear()
+    sim.z.events.clear()
+    sim.establish()
+    sim.a.association.send(1, 51, b"second life", sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: bool(sim.z.messages), 5)
+    assert sim.z.messages[-1].data == b"second life"
+    assert [type(e) for e in sim.a.events][0] is AssociationEstablished
+    assert sum(type(e) is AssociationEstablished for e in sim.a.events) == 1

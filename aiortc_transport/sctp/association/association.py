@@ -1010,6 +1010,11 @@ class Association:
         self._tracker = None
         self._reassembly.clear()
         self._established_once = False
+        # Nothing of this association's supervision or reconfiguration state carries over.
+        self._error_count = 0
+        self._reset = StreamResetHandler(self)
+        for timer in self._timers:
+            timer.reset_backoff()
         if not self._closed_event_sent:
             self._closed_event_sent = True
             self._events.append(AssociationClosed(reason, aborted))
