@@ -292,5 +292,5 @@ def test_association_can_connect_again_after_close() -> None:
     sim.flush()
     assert sim.run_until(lambda: bool(sim.z.messages), 5)
     assert sim.z.messages[-1].data == b"second life"
-    assert [type(e) for e in sim.a.events][0] is AssociationEstablished
+    assert type(sim.a.events[0]) is AssociationEstablished
     assert sum(type(e) is AssociationEstablished for e in sim.a.events) == 1
