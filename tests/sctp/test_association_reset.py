@@ -10,8 +10,12 @@ from aiortc_transport.sctp.events import (
     StreamsResetOutgoing,
 )
 from aiortc_transport.sctp.packet.chunk import DataChunk, ReConfigChunk
-from aiortc_transport.sctp.packet.packet import SctpPacket
-from aiortc_transport.sctp.packet.parameter import RESULT_IN_PROGRESS
+from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
+from aiortc_transport.sctp.packet.parameter import (
+    RESULT_IN_PROGRESS,
+    RESULT_SUCCESS_PERFORMED,
+    OutgoingSsnResetRequestParameter,
+)
 
 from .sim import Endpoint, LinkConfig, Simulation
 
@@ -125,3 +129,67 @@ def test_several_streams_batched_while_one_request_outstanding() -> None:
     assert StreamsResetOutgoing((1,)) in sim.a.events
     incoming = [e for e in sim.z.events if type(e) is StreamsResetIncoming]
     assert incoming == [StreamsResetIncoming((1,)), StreamsResetIncoming((2, 3))]
+
+
+def test_data_of_the_next_life_is_held_until_the_deferred_reset() -> None:
+    """Hand-made peer packets: the reset request overtakes the stream's last old-life DATA,
+    and new-life DATA (SSN 0 again) arrives before the old one too."""
+    sim = Simulation(5)
+    sim.establish()
+    z = sim.z.association
+    a = sim.a.association
+    tag = z.my_tag
+    base = a._tx.next_tsn  # type: ignore[union-attr]
+
+    def packet(*chunks: bytes) -> bytes:
+        return serialize_packet(5000, 5000, tag, list(chunks))
+
+    def data(offset: int, ssn: int, payload: bytes) -> bytes:
+        return DataChunk(
+            (base + offset) & 0xFFFFFFFF, 7, ssn, 51, payload, False, True, True
+        ).serialize()
+
+    request = ReConfigChunk(
+        [
+            OutgoingSsnResetRequestParameter(
+                a._reset._next_request_sequence,
+                0,  # type: ignore[attr-defined]
+                (base + 1) & 0xFFFFFFFF,
+                [7],
+            )
+        ]
+    ).serialize()
+    now = sim.now
+    z.receive_packet(packet(data(0, 0, b"old-0")), now)
+    z.receive_packet(packet(request), now)  # last TSN base+1 not yet received: in progress
+    z.receive_packet(packet(data(2, 0, b"new-0")), now)  # next life, SSN 0: held
+    z.receive_packet(packet(data(3, 1, b"new-1")), now)
+    events = []
+    while (event := z.next_event()) is not None:
+        events.append(event)
+    assert [getattr(e, "data", None) for e in events] == [b"old-0"]
+    replies = [c for p in z.packets_to_send(now) for c in chunks(p)]
+    results = [p.result for c in replies if type(c) is ReConfigChunk for p in c.parameters]
+    assert results == [RESULT_IN_PROGRESS]
+    z.receive_packet(packet(data(1, 1, b"old-1")), now)  # the gap fills: reset performed
+    while (event := z.next_event()) is not None:
+        events.append(event)
+    assert [type(e).__name__ for e in events] == [
+        "DataReceived",
+        "DataReceived",
+        "StreamsResetIncoming",
+        "DataReceived",
+        "DataReceived",
+    ]
+    assert [e.data for e in events if type(e) is DataReceived] == [
+        b"old-0",
+        b"old-1",
+        b"new-0",
+        b"new-1",
+    ]
+    # The peer's retry of the same request now hears "performed".
+    z.receive_packet(packet(request), now)
+    replies = [c for p in z.packets_to_send(now) for c in chunks(p)]
+    results = [p.result for c in replies if type(c) is ReConfigChunk for p in c.parameters]
+    assert results == [RESULT_SUCCESS_PERFORMED]
+    assert z.stats.internal_errors == 0

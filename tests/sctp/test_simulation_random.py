@@ -16,7 +16,7 @@ from aiortc_transport.sctp.options import AssociationOptions
 
 from .sim import Endpoint, LinkConfig, Simulation
 
-SEEDS = range(int(__import__("os").environ.get("SCTP_SEEDS", "200")))
+SEEDS = range(int(__import__("os").environ.get("SCTP_SEEDS", "600")))
 
 
 def _impairments(rng: random.Random) -> LinkConfig:

@@ -103,6 +103,11 @@ class RetransmissionQueue:
         self.forward_tsn_sent_point = initial_tsn - 1
         self.forward_tsn_retransmit = False
         self.abandoned_messages = 0
+        # Absolute TSN ranges the previous SACK reported (see handle_sack).
+        self._acked_ranges: list[tuple[int, int]] = []
+        self._range_bytes = 0
+        self._range_rtt_item: SentChunk | None = None
+        self._range_highest = 0
         self.retransmissions = 0
         self.fast_retransmissions = 0
 
@@ -307,39 +312,61 @@ class RetransmissionQueue:
                 self._to_retransmit = [i for i in self._to_retransmit if i.tsn > cum]
         if gap_blocks and items:
             base = items[0].tsn  # == cum + 1
-            n = len(items)
-            for start, end in gap_blocks:
-                if start > end or start < 1:
-                    continue
-                lo = cum + start - base
-                hi = min(cum + end - base, n - 1)
-                for index in range(lo, hi + 1):
-                    item = items[index]
-                    state = item.state
-                    if state in (IN_FLIGHT, TO_RETRANSMIT):
-                        if state == IN_FLIGHT:
-                            self.flight_size -= item.size
-                            if item.transmissions == 1:
-                                rtt_item = item
-                        item.state = ACKED
-                        bytes_acked += item.size
-                        if item.tsn > highest_newly_acked:
-                            highest_newly_acked = item.tsn
+            last = base + len(items) - 1
+            blocks = sorted(
+                (cum + start, min(cum + end, last))
+                for start, end in gap_blocks
+                if 1 <= start <= end and cum + start <= last
+            )
+            # Only TSNs not already reported by the previous SACK need a look: consecutive
+            # SACKs repeat the same large blocks, and walking them again each time would
+            # cost O(window) per SACK during loss recovery.
+            previous = [r for r in self._acked_ranges if r[1] > cum]
+            for lo, hi in blocks:
+                for plo, phi in previous:
+                    if phi < lo or plo > hi:
+                        continue
+                    if plo <= lo:
+                        lo = phi + 1
+                    else:
+                        self._ack_range(lo, plo - 1, base)
+                        lo = phi + 1
+                    if lo > hi:
+                        break
+                if lo <= hi:
+                    self._ack_range(lo, hi, base)
+            self._acked_ranges = blocks
+            bytes_acked += self._range_bytes
+            if self._range_rtt_item is not None:
+                rtt_item = self._range_rtt_item
+            if self._range_highest > highest_newly_acked:
+                highest_newly_acked = self._range_highest
+            self._range_bytes = 0
+            self._range_rtt_item = None
+            self._range_highest = 0
             # Miss indications, HTNA (RFC 9260 7.2.4): chunks below the highest newly acked
-            # TSN that are still in flight were skipped over by the receiver.
+            # TSN that are still in flight were skipped over by the receiver.  Only the holes
+            # between the reported blocks can hold such chunks.
             if highest_newly_acked > cum:
                 fast = False
-                for index in range(0, min(highest_newly_acked - base, n)):
-                    item = items[index]
-                    if item.state == IN_FLIGHT:
-                        item.nacks += 1
-                        if item.nacks >= 3 and not item.fast_retransmitted:
-                            item.fast_retransmitted = True
-                            item.state = TO_RETRANSMIT
-                            self.flight_size -= item.size
-                            self._to_retransmit.append(item)
-                            fast = True
-                            self.fast_retransmissions += 1
+                hole_start = base
+                for lo, hi in [*blocks, (highest_newly_acked, highest_newly_acked)]:
+                    hole_end = min(lo, highest_newly_acked)
+                    for tsn in range(hole_start, hole_end):
+                        item = items[tsn - base]
+                        if item.state == IN_FLIGHT:
+                            item.nacks += 1
+                            if item.nacks >= 3 and not item.fast_retransmitted:
+                                item.fast_retransmitted = True
+                                item.state = TO_RETRANSMIT
+                                self.flight_size -= item.size
+                                self._to_retransmit.append(item)
+                                fast = True
+                                self.fast_retransmissions += 1
+                    if hi + 1 > hole_start:
+                        hole_start = hi + 1
+                    if hole_start >= highest_newly_acked:
+                        break
                 if fast:
                     self._to_retransmit.sort(key=_tsn_key)
                     self.fast_retransmit_pending = True
@@ -349,6 +376,8 @@ class RetransmissionQueue:
                         self.cwnd = self.ssthresh
                         self.partial_bytes_acked = 0
                         self.fast_recovery_exit = self.next_tsn - 1
+        elif not items:
+            self._acked_ranges = []
         if rtt_item is not None:
             result.rtt_sample = now - rtt_item.sent_at
             self.rto.observe_rtt(result.rtt_sample)
@@ -376,6 +405,22 @@ class RetransmissionQueue:
             self.advanced_peer_ack_point = cum
         self._update_advanced_point()
         return result
+
+    def _ack_range(self, lo: int, hi: int, base: int) -> None:
+        """Mark TSNs lo..hi gap-acknowledged (results accumulate in self._range_*)."""
+        items = self._items
+        for index in range(lo - base, hi - base + 1):
+            item = items[index]
+            state = item.state
+            if state in (IN_FLIGHT, TO_RETRANSMIT):
+                if state == IN_FLIGHT:
+                    self.flight_size -= item.size
+                    if item.transmissions == 1:
+                        self._range_rtt_item = item
+                item.state = ACKED
+                self._range_bytes += item.size
+                if item.tsn > self._range_highest:
+                    self._range_highest = item.tsn
 
     # -- timers --------------------------------------------------------------------------
     def handle_t3_expiry(self) -> None:
