@@ -480,6 +480,23 @@ class IceConnection(Connection):
 
     # -- connection -----------------------------------------------------------------------
 
+    def _check_periodic(self) -> bool:
+        """Start the next check; report whether ``connect()`` must pace before the next one.
+
+        aioice's ``connect()`` calls this, then sleeps Ta (20 ms, RFC 8445 section 6.1.4.2)
+        before calling it again, for as long as it returns True; only then does it look at
+        the outcome. After the last pair's check has started, with every remote candidate
+        known, there is nothing left to pace: returning False lets ``connect()`` wait for the
+        outcome at once instead of sleeping a full Ta first. On loopback that sleep was 20 of
+        the 23 ms ICE took. Checks still start no faster than one per Ta.
+        """
+        started = super()._check_periodic()
+        if not started or self._remote_candidates_expected():
+            return started
+        # A started check keeps its Waiting state until its task first runs: look at tasks.
+        waiting = (CandidatePair.State.WAITING, CandidatePair.State.FROZEN)
+        return any(pair.task is None and pair.state in waiting for pair in self._check_list)
+
     async def connect(self) -> None:
         """Run ICE (aioice); once a pair is nominated, cache its socket for ``send_datagram``."""
         await super().connect()

@@ -89,6 +89,28 @@ def test_bench_throughput_two_processes(label: str, size: int, extra: dict[str, 
         _line(f"  delivered ({label})", ours["delivered"], theirs["delivered"], "", "higher")
 
 
+def test_bench_max_burst_experiment() -> None:
+    """Ours at the default Max.Burst (16 packets per transmission opportunity) and at 64.
+
+    With one SACK per received burst, a SACK can free more packets than Max.Burst lets the
+    sender replace, so the flight shrinks to about Max.Burst packets per round trip and the
+    pair idles (see docs/performance.md). Same run, same conditions: the ratio shows it.
+    """
+    params = _throughput_params(16 * KIB)
+    base = throughput_figures(run_two_processes("ours", "throughput", params))
+    params_64 = _throughput_params(16 * KIB, sctp={"max_burst": 64})
+    wide = throughput_figures(run_two_processes("ours", "throughput", params_64))
+    print()
+    label = "ours Max.Burst 64 vs 16, 16 KiB"
+    text = (
+        f"{label:<44} 64: {wide['mb_per_s']:7.2f} MB/s {wide['cpu_s_per_mb']:.3f} s/MB   "
+        f"16: {base['mb_per_s']:7.2f} MB/s {base['cpu_s_per_mb']:.3f} s/MB   "
+        f"ratio {wide['mb_per_s'] / base['mb_per_s']:5.2f}x"
+    )
+    print(text)
+    SUMMARY.append(text)
+
+
 def test_bench_ping_pong_two_processes() -> None:
     figures = {}
     for impl in IMPLS:

@@ -216,7 +216,7 @@ class Peer:
 
 
 class AiortcLoopbackConnection(IceConnection):
-    """Our loopback-only connection for aiortc, but with aioice's own ``connect()``.
+    """Our loopback-only connection for aiortc, but with aioice's own ``connect()`` pacing.
 
     Only gathering is restricted (the network rule); connectivity checks run exactly as in
     stock aiortc, so set-up times measured for aiortc do not inherit any ICE speed-up made
@@ -225,6 +225,9 @@ class AiortcLoopbackConnection(IceConnection):
 
     async def connect(self) -> None:
         await aioice.Connection.connect(self)
+
+    def _check_periodic(self) -> bool:
+        return bool(aioice.Connection._check_periodic(self))
 
 
 class AiortcPeer(Peer):
@@ -377,10 +380,15 @@ async def connected_pair(
     a_role: DtlsRole = "client",
     a_ice: dict[str, Any] | None = None,
     b_ice: dict[str, Any] | None = None,
+    a_sctp: dict[str, Any] | None = None,
+    b_sctp: dict[str, Any] | None = None,
 ) -> AsyncIterator[tuple[Peer, Peer]]:
-    """Two connected peers (A with DTLS role ``a_role``); both are closed on exit."""
-    a = make_peer(a_impl, a_role, a_ice)
-    b = make_peer(b_impl, other_role(a_role), b_ice)
+    """Two connected peers (A with DTLS role ``a_role``); both are closed on exit.
+
+    ``*_ice`` and ``*_sctp`` are options for our side only (see :func:`make_peer`).
+    """
+    a = make_peer(a_impl, a_role, a_ice, a_sctp)
+    b = make_peer(b_impl, other_role(a_role), b_ice, b_sctp)
     try:
         await connect_peers(a, b)
         yield a, b
