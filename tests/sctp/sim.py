@@ -7,8 +7,8 @@ the moment the reader has budget again.  After every input the endpoint's events
 and its packets sent, exactly like the asyncio driver will.
 
 ``Simulation.trace`` keeps every packet (time, direction, bytes); ``text2pcap()`` renders it
-in the format ``text2pcap -D -t "%s." -S 5000,5000,50`` reads, so that Wireshark can decode a
-failing run.
+like the shared captures (``text2pcap -D -t '%H:%M:%S.%f' -l 248``), so that Wireshark can
+decode a failing run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from aiortc_transport.exceptions import ParseError
 from aiortc_transport.sctp.association import Association, AssociationState
 from aiortc_transport.sctp.events import (
     AssociationClosed,
@@ -26,6 +27,8 @@ from aiortc_transport.sctp.events import (
     Event,
 )
 from aiortc_transport.sctp.options import AssociationOptions
+from aiortc_transport.sctp.packet.packet import SctpPacket
+from aiortc_transport.sctp.packet.text_dump import text2pcap_block
 
 
 @dataclass
@@ -282,12 +285,12 @@ class Simulation:
         assert ok, f"seed {self.seed}: no association"
 
     def text2pcap(self) -> str:
-        """The trace as text2pcap input (one hex dump per packet)."""
-        lines = []
+        """The trace as text2pcap input, A's packets as "O" (see packet/text_dump.py)."""
+        blocks = []
         for at, name, packet in self.trace:
-            lines.append(f"{'O' if name == 'A' else 'I'} {at:.6f}")
-            for offset in range(0, len(packet), 16):
-                row = " ".join(f"{b:02x}" for b in packet[offset : offset + 16])
-                lines.append(f"{offset:04x}  {row}")
-            lines.append("")
-        return "\n".join(lines)
+            try:
+                summary: str | None = str(SctpPacket.parse_untrusted(packet))
+            except ParseError:
+                summary = None
+            blocks.append(text2pcap_block(packet, outbound=name == "A", time=at, summary=summary))
+        return "\n".join(blocks)

@@ -29,3 +29,11 @@ def test_bulk_with_loss() -> None:
     assert sim.run_until(lambda: len(sim.z.messages) == len(payloads), 120)
     assert [m.data for m in sim.z.messages] == payloads
     assert sim.a.association.state == AssociationState.ESTABLISHED
+
+
+def test_trace_renders_as_text2pcap() -> None:
+    sim = Simulation(3)
+    sim.establish()
+    dump = sim.text2pcap()
+    assert dump.count("INIT") >= 2
+    assert "\nO " in "\n" + dump and "\nI " in "\n" + dump

@@ -16,11 +16,14 @@ from aiortc_transport.sctp.packet.chunk import (
     DataChunk,
     ErrorChunk,
     ForwardTsnChunk,
+    InitAckChunk,
+    InitChunk,
     SackChunk,
     UnknownChunk,
 )
 from aiortc_transport.sctp.packet.error_cause import UnrecognizedChunkTypeCause
 from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
+from aiortc_transport.sctp.packet.parameter import ForwardTsnSupportedParameter, UnknownParameter
 
 from .sim import LinkConfig, Simulation
 
@@ -321,3 +324,39 @@ def test_unknown_chunks_follow_upper_bits() -> None:
     assert z.next_event() is None
     assert z.stats.unknown_chunks == 2
     assert z.state == AssociationState.ESTABLISHED
+
+
+def test_unknown_init_parameters_follow_upper_bits() -> None:
+    z = Association(AssociationOptions(), rng=random.Random(11))
+
+    def init_ack_for(*parameters: object) -> InitAckChunk:
+        init = InitChunk(0x1234, 100_000, 10, 10, 77, list(parameters))  # type: ignore[arg-type]
+        z.receive_packet(serialize_packet(5000, 5000, 0, [init.serialize()]), 0.0)
+        (packet,) = z.packets_to_send(0.0)
+        chunk = SctpPacket.parse_untrusted(packet).chunks[0]
+        assert type(chunk) is InitAckChunk
+        return chunk
+
+    def reported(chunk: InitAckChunk) -> list[int]:
+        return [
+            struct.unpack("!H", p.value[:2])[0]
+            for p in chunk.parameters
+            if type(p) is UnknownParameter and p.type == 8
+        ]
+
+    # 11: skip and report; 10: skip silently; known-but-unused types (IPv4 address) skipped.
+    ack = init_ack_for(
+        UnknownParameter(0xC123, b"ab"),
+        UnknownParameter(0x8123, b""),
+        UnknownParameter(5, b"\x7f\x00\x00\x01"),
+        ForwardTsnSupportedParameter(),
+    )
+    assert reported(ack) == [0xC123]
+    # 01: stop processing the parameters and report; 00: stop silently.
+    assert reported(init_ack_for(UnknownParameter(0x4123, b""), UnknownParameter(0xC001, b""))) == [
+        0x4123
+    ]
+    assert (
+        reported(init_ack_for(UnknownParameter(0x0123, b""), UnknownParameter(0xC001, b""))) == []
+    )
+    assert z.state == AssociationState.CLOSED

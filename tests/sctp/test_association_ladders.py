@@ -261,3 +261,36 @@ def test_stale_cookie_reported_and_retried() -> None:
     assert sim.z.association.state == AssociationState.CLOSED
     assert len(sent_times(sim, "A", InitChunk)) >= 2
     assert not any(type(e) is AssociationClosed for e in sim.z.events)
+
+
+def test_late_cookie_echo_does_not_revive_a_closed_association() -> None:
+    sim = Simulation(14)
+    sim.establish()
+    echo = next(p for _, who, p in sim.trace if who == "A" and CookieEchoChunk in kinds(p))
+    sim.a.association.shutdown(sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: sim.z.association.state == AssociationState.CLOSED, 5)
+    z = sim.z.association
+    z.receive_packet(echo, sim.now + 1)  # a duplicate delayed past the close
+    assert z.state == AssociationState.CLOSED
+    assert z.packets_to_send(sim.now + 1) == []
+    assert z.next_event() is None
+
+
+def test_association_can_connect_again_after_close() -> None:
+    sim = Simulation(15)
+    sim.establish()
+    sim.a.association.reset_streams([1], sim.now)
+    sim.a.association.abort("first life over", sim.now)
+    sim.flush()
+    sim.run_for(1)
+    assert sim.z.association.state == AssociationState.CLOSED
+    sim.a.events.clear()
+    sim.z.events.clear()
+    sim.establish()
+    sim.a.association.send(1, 51, b"second life", sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: bool(sim.z.messages), 5)
+    assert sim.z.messages[-1].data == b"second life"
+    assert type(sim.a.events[0]) is AssociationEstablished
+    assert sum(type(e) is AssociationEstablished for e in sim.a.events) == 1

@@ -108,8 +108,15 @@ _RECONFIG_TYPE = 130
 _COMMON_HEADER_SIZE = 12
 _DATA_HEADER_SIZE = 16
 _HEARTBEAT_INFO = struct.Struct("!dQ")
-#: RFC 9260 section 8.3 / dcSCTP: do not send a SACK-only window update for tiny openings.
+#: The Unrecognized Parameter parameter of INIT ACK (RFC 9260 section 3.3.3).
 _UNRECOGNIZED_PARAMETER_TYPE = 8
+#: INIT / INIT ACK parameter types we recognize without using them (RFC 9260 3.3.2.1 and
+#: extensions): IPv4/IPv6 address, cookie preservative, unrecognized parameter, host name,
+#: supported address types, ECN, random, chunk list, HMAC algorithms, padding, adaptation
+#: layer indication.  The upper-two-bits rule applies only to the others.
+_KNOWN_INIT_PARAMETERS = frozenset(
+    {5, 6, 8, 9, 11, 12, 0x8000, 0x8002, 0x8003, 0x8004, 0x8005, 0xC006}
+)
 
 
 class Association:
@@ -546,6 +553,8 @@ class Association:
                     features |= FEATURE_RECONFIG
             elif kind is UnknownParameter:
                 ptype = parameter.type  # type: ignore[union-attr]
+                if ptype in _KNOWN_INIT_PARAMETERS:
+                    continue  # recognized, just not used here (addresses, ECN, ...)
                 if ptype & 0x4000:
                     unrecognized.append(
                         UnknownParameter(_UNRECOGNIZED_PARAMETER_TYPE, parameter.serialize())
@@ -656,6 +665,10 @@ class Association:
             return False
         state = self.state
         cookie_ack = CookieAckChunk().serialize()
+        if state == _S.CLOSED and cookie.local_tag == self._closed_tag:
+            # A late copy of the COOKIE ECHO of the association that just closed: it must
+            # not bring that association back.
+            return False
         if state in (_S.CLOSED, _S.COOKIE_WAIT):
             # 5.1 D: a new association from the cookie alone.
             self._t1_init.stop()
@@ -1010,6 +1023,11 @@ class Association:
         self._tracker = None
         self._reassembly.clear()
         self._established_once = False
+        # Nothing of this association's supervision or reconfiguration state carries over.
+        self._error_count = 0
+        self._reset = StreamResetHandler(self)
+        for timer in self._timers:
+            timer.reset_backoff()
         if not self._closed_event_sent:
             self._closed_event_sent = True
             self._events.append(AssociationClosed(reason, aborted))
@@ -1133,13 +1151,31 @@ class Association:
     def packets_to_send(self, now: float) -> list[bytes]:
         """Everything to send now, bundled into packets of at most the MTU."""
         packets = self._raw_packets
-        self._raw_packets = []
+        if packets:
+            self._raw_packets = []
+        else:
+            packets = []  # never hand out the internal list
         state = self.state
         if state == _S.CLOSED or not self.peer_tag:
             self._control = []
             self.stats.packets_sent += len(packets)
             return packets
         if state == _S.ESTABLISHED:
+            tracker = self._tracker
+            tx = self._tx
+            if (
+                # The common case on the receiving side of a transfer: nothing to say yet.
+                not self._control
+                and tracker is not None
+                and not tracker.sack_due(now)
+                and not self._send_queue.has_data
+                and tx is not None
+                and not tx.has_retransmissions
+                and not tx.forward_tsn_needed()
+                and not self._reset.has_pending
+            ):
+                self.stats.packets_sent += len(packets)
+                return packets
             self._reset.maybe_send_request(now)
         options = self._options
         mtu = options.mtu

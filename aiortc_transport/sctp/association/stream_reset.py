@@ -85,6 +85,11 @@ class StreamResetHandler:
         self._peer_next_request_sequence = peer_initial_tsn & _MASK
 
     # -- outgoing ----------------------------------------------------------------------
+    @property
+    def has_pending(self) -> bool:
+        """Whether streams wait for an outgoing reset request."""
+        return bool(self._pending)
+
     def request(self, stream_ids: list[int], now: float) -> None:
         """Mark streams for an outgoing reset."""
         queue = self._association._send_queue
