@@ -23,7 +23,7 @@ from collections import Counter
 
 import pytest
 
-from aiortc_transport.datachannel.manager import ChannelClosing
+from aiortc_transport.datachannel.manager import ChannelClosing, ChannelOpenAcked
 from aiortc_transport.datachannel.parameters import RTCDataChannelParameters
 from aiortc_transport.sctp.association import AssociationState
 
@@ -369,3 +369,41 @@ class Run:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_many_channels_under_loss(seed: int) -> None:
     Run(seed).run()
+
+
+# ------------------------------------------------------------------ scripted regressions
+
+
+def _first_chunk_type(packet: bytes) -> int:
+    return packet[12] if len(packet) > 12 else -1
+
+
+def test_peer_open_arriving_before_the_lost_cookie_ack() -> None:
+    """Every COOKIE ACK is lost; Z's DATA (its DCEP OPEN) still reaches A.
+
+    A -> INIT -> Z;  A <- INIT ACK <- Z;  A -> COOKIE ECHO -> Z (Z established)
+    A /lost/ <- COOKIE ACK + DATA(OPEN) <- Z   ... every packet led by COOKIE ACK is lost
+    A <- DATA(OPEN) <- Z (T3 retransmission): A must establish first, then hear the OPEN,
+    so that its DCEP ACK can be sent at once.
+    """
+    cookie_ack = 11
+    dc = DcSimulation(
+        1,
+        z_to_a=LinkConfig(drop=lambda _, packet: _first_chunk_type(packet) == cookie_ack),
+    )
+    z_channel = dc.z.open(RTCDataChannelParameters(label="early"))
+    dc.sim.connect()
+    assert dc.sim.run_until(lambda: ChannelOpenAcked in _event_types(dc.z, z_channel), 30)
+    assert dc.a.endpoint.association.state == AssociationState.ESTABLISHED
+    names = [type(e).__name__ for e in dc.a.endpoint.events]
+    assert names.index("AssociationEstablished") < names.index("DataReceived")
+    assert dc.a.refused == []
+    [a_channel] = dc.a.history
+    assert a_channel.parameters == z_channel.parameters
+    dc.a.send(a_channel.stream_id, "hello")
+    dc.flush()
+    assert dc.sim.run_until(lambda: z_channel.received == ["hello"], 30)
+
+
+def _event_types(endpoint: DcEndpoint, record: ChannelRecord) -> list[type]:
+    return [type(e) for e in record.events]
