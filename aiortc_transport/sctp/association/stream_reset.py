@@ -224,7 +224,7 @@ class StreamResetHandler:
         last_tsn = unwrap_tsn(parameter.sender_last_tsn, tracker.cumulative_tsn)
         stream_ids = list(parameter.stream_ids)
         if tracker.cumulative_tsn >= last_tsn:
-            self._perform_incoming(stream_ids)
+            self._perform_incoming(stream_ids, last_tsn)
             result = RESULT_SUCCESS_PERFORMED
         else:
             self._deferred = _DeferredReset(sequence, last_tsn, stream_ids)
@@ -232,9 +232,9 @@ class StreamResetHandler:
         self._accept_sequence(sequence, result)
         return ReconfigurationResponseParameter(sequence, result)
 
-    def _perform_incoming(self, stream_ids: list[int]) -> None:
+    def _perform_incoming(self, stream_ids: list[int], last_tsn: int) -> None:
         assoc = self._association
-        assoc._reassembly.reset_streams(stream_ids)
+        assoc._reassembly.reset_streams(stream_ids, last_tsn)
         assoc._events.append(StreamsResetIncoming(tuple(stream_ids)))
 
     def defers(self, stream_id: int, tsn: int) -> bool:
@@ -269,7 +269,7 @@ class StreamResetHandler:
         self._deferred = None
         if self._last_response is not None and self._last_response[0] == deferred.sequence:
             self._last_response = (deferred.sequence, RESULT_SUCCESS_PERFORMED)
-        self._perform_incoming(deferred.stream_ids)
+        self._perform_incoming(deferred.stream_ids, deferred.last_tsn)
         reassembly = assoc._reassembly
         for tsn, chunk in sorted(deferred.stash, key=lambda e: e[0]):
             reassembly.add(
