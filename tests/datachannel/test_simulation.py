@@ -112,6 +112,10 @@ class Run:
         self.negotiated_ids = list(range(1000, 1000 + CHANNELS))
         self.replacements: list[tuple[DcEndpoint, ChannelRecord, set[int]]] = []
         self.shutdown_at: float | None = None
+        #: New DCEP channels each side still owes in place of closed ones.
+        self.reopen_debt = {"A": 0, "Z": 0}
+        self.negotiated_reused = 0
+        self.closes = 0
 
     def fail(self, message: str) -> str:
         return f"seed {self.seed} (t={self.dc.now:.3f}): {message}"
@@ -172,11 +176,28 @@ class Run:
             endpoint.send(stream_id, _message(rng, record.label, len(record.sent)))
 
     def close_some(self) -> None:
+        """Close a random open channel from a random side; its id's owner reopens one."""
         dc, rng = self.dc, self.rng
         endpoint = rng.choice([dc.a, dc.z])
         open_ids = [s for s in endpoint.channels if endpoint.can_send(s)]
-        if open_ids:
-            endpoint.close(rng.choice(open_ids))
+        if not open_ids:
+            return
+        stream_id = rng.choice(open_ids)
+        endpoint.close(stream_id)
+        self.closes += 1
+        if stream_id < 1000:
+            self.reopen_debt["Z" if stream_id % 2 == 0 else "A"] += 1
+
+    def send_on_replacements(self) -> None:
+        """A message each way on every replacement channel open on both sides."""
+        dc, rng = self.dc, self.rng
+        for _, record, _ in self.replacements:
+            for endpoint in (dc.a, dc.z):
+                mine = endpoint.channels.get(record.stream_id)
+                if mine is not None and mine.label == record.label and endpoint.can_send(
+                    record.stream_id
+                ):
+                    endpoint.send(record.stream_id, _message(rng, mine.label, len(mine.sent)))
 
     def reopen_closed(self) -> None:
         """Open new channels in place of lives closed on both sides (ids reused)."""
@@ -188,21 +209,20 @@ class Run:
                 for r in endpoint.history
                 if r.closed and r.stream_id % 2 == parity and r.stream_id < 1000
             } - set(endpoint.channels)
-            pending = getattr(endpoint, "_reopen_debt", 0)
-            while pending and freed:
+            while self.reopen_debt[endpoint.name] and freed:
                 record = endpoint.open(self._parameters(endpoint.name, None))
                 self.replacements.append((endpoint, record, set(freed)))
                 freed.discard(record.stream_id)
-                pending -= 1
-            endpoint._reopen_debt = pending  # type: ignore[attr-defined]
+                self.reopen_debt[endpoint.name] -= 1
         # Negotiated ids come back once both sides closed them.
         for stream_id in range(1000, 1000 + CHANNELS):
             if stream_id in self.negotiated_ids:
                 continue
             if stream_id in dc.a.channels or stream_id in dc.z.channels:
                 continue
-            if any(r.stream_id == stream_id for r in dc.a.history) and self.rng.random() < 0.5:
+            if self.rng.random() < 0.5:
                 self.open_negotiated(stream_id)
+                self.negotiated_reused += 1
 
     # -- scenario ----------------------------------------------------------------------
     def run(self) -> None:
@@ -218,14 +238,10 @@ class Run:
         dc.flush()
         assert len(dc.a.channels) + len(dc.z.channels) >= CHANNELS, self.fail("not opened")
 
-        closes = 0
         for round_ in range(rng.randint(20, 30)):
             self.send_some(rng.randint(5, 20))
-            if round_ >= 3 and rng.random() < 0.4:
+            if round_ in (3, 4) or (round_ > 4 and rng.random() < 0.4):
                 self.close_some()
-                closes += 1
-                closer_debt = rng.choice([dc.a, dc.z])
-                closer_debt._reopen_debt = getattr(closer_debt, "_reopen_debt", 0) + 1  # type: ignore[attr-defined]
             if round_ >= 3:
                 self.reopen_closed()
             dc.flush()
@@ -233,18 +249,15 @@ class Run:
         # Traffic on whatever is open now, replacements included.
         self.send_some(40)
         dc.flush()
-
-        def settled() -> bool:
-            for endpoint in (dc.a, dc.z):
-                for record in endpoint.channels.values():
-                    if record.closing:
-                        return False
-            return self._reliable_delivered()
-
-        assert sim.run_until(settled, 600), self.fail(
-            "closing channels or reliable messages did not settle: "
-            + self._describe_unsettled()
-        )
+        self.settle()
+        # Every close has completed: the ids are free, so new channels take them now.
+        self.reopen_closed()
+        dc.flush()
+        sim.run_for(0.5)
+        self.send_on_replacements()
+        dc.flush()
+        self.settle()
+        assert self.replacements, self.fail("no channel reused a closed channel's id")
         self.check_invariants(final=False)
 
         closer = rng.choice([dc.a, dc.z])
@@ -265,7 +278,27 @@ class Run:
             assert endpoint.manager.stream_ids == [], self.fail("channels left after shutdown")
             assert not endpoint.channels, self.fail(f"{endpoint.name} channels not closed")
         self.check_invariants(final=True)
-        assert closes == 0 or self.replacements or True
+
+    def settle(self) -> None:
+        """Run until no channel is closing and every reliable message arrived."""
+
+        def settled() -> bool:
+            for endpoint in (self.dc.a, self.dc.z):
+                for record in endpoint.channels.values():
+                    if record.closing:
+                        return False
+            return self._all_announced() and self._reliable_delivered()
+
+        assert self.dc.sim.run_until(settled, 600), self.fail(
+            "closing channels or reliable messages did not settle: "
+            + self._describe_unsettled()
+        )
+
+    def _all_announced(self) -> bool:
+        # Every channel life one side knows has reached the other (its OPEN arrived).
+        a_labels = {r.label for r in self.dc.a.history}
+        z_labels = {r.label for r in self.dc.z.history}
+        return a_labels == z_labels
 
     def _reliable_delivered(self) -> bool:
         for sender, receiver in ((self.dc.a, self.dc.z), (self.dc.z, self.dc.a)):
