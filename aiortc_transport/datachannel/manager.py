@@ -604,7 +604,7 @@ class DataChannelManager:
             return
         for stream_id in event.stream_ids:
             if stream_id in self._stale_outgoing_resets:
-                self._stale_outgoing_resets.discard(stream_id)
+                self._end_stale_reset(stream_id)
                 continue
             channel = self._channels.get(stream_id)
             if channel is not None:
@@ -622,9 +622,9 @@ class DataChannelManager:
         for stream_id in event.stream_ids:
             if stream_id in self._stale_outgoing_resets:
                 # The peer performed it before reusing the id (see _handle_open); nothing
-                # sensible is left to do for a closed channel.
-                self._stale_outgoing_resets.discard(stream_id)
+                # sensible is left to do for the closed channel.
                 logger.debug("late reset failure of stream %d ignored", stream_id)
+                self._end_stale_reset(stream_id)
                 continue
             channel = self._channels.get(stream_id)
             if channel is not None and channel.outgoing_reset_requested:
@@ -767,7 +767,17 @@ class DataChannelManager:
 
     def _request_outgoing_reset(self, channel: _Channel) -> None:
         channel.outgoing_reset_requested = True
+        if channel.stream_id in self._stale_outgoing_resets:
+            # The association still runs the old channel's reset of this stream and would
+            # take this one for a duplicate: it is queued once that one is answered.
+            return
         self._queue_reset(channel.stream_id)
+
+    def _end_stale_reset(self, stream_id: int) -> None:
+        self._stale_outgoing_resets.discard(stream_id)
+        channel = self._channels.get(stream_id)
+        if channel is not None and channel.outgoing_reset_requested:
+            self._queue_reset(stream_id)
 
     def _queue_reset(self, stream_id: int) -> None:
         # Adjacent resets travel in one RE-CONFIG request; a reset never moves ahead of a

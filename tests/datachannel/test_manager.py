@@ -576,6 +576,38 @@ def test_open_on_a_stream_whose_reset_answer_is_late_replaces_the_old_channel(
     assert relay.a.stream_ids == relay.z.stream_ids == []
 
 
+def test_close_of_a_reused_stream_waits_for_the_late_reset_answer(relay: Relay) -> None:
+    relay.a.open_channel(Params(label="old"))
+    relay.pump()
+    relay.z.close_channel(0)
+    relay.z.actions_to_apply()
+    relay.a.handle_event(StreamsResetIncoming((0,)))
+    relay.a.actions_to_apply()
+    relay.z.handle_event(StreamsResetIncoming((0,)))
+    relay.a.handle_event(StreamsResetOutgoing((0,)))
+    relay.a.open_channel(Params(label="new"))
+    [open_message] = relay.a.actions_to_apply()
+    assert isinstance(open_message, SendMessage)
+    relay.z.handle_event(DataReceived(0, open_message.ppid, open_message.data, False))
+    [ack] = relay.z.actions_to_apply()
+    assert isinstance(ack, SendMessage)
+    relay.a.handle_event(DataReceived(0, ack.ppid, ack.data, False))
+    drain(relay.a), drain(relay.z)
+    # Z closes the new channel while the association still runs the old reset of stream 0:
+    # a second request now would be taken for that one, so it waits for its answer.
+    relay.z.close_channel(0)
+    assert relay.z.actions_to_apply() == []
+    assert drain(relay.z) == [ChannelClosing(0, True)]
+    relay.z.handle_event(StreamsResetOutgoing((0,)))  # the old reset's late answer
+    assert relay.z.actions_to_apply() == [ResetStreams((0,))]
+    assert relay.z.channel_state(0) is ChannelState.CLOSING
+    relay.a.handle_event(StreamsResetIncoming((0,)))
+    relay.z.handle_event(StreamsResetOutgoing((0,)))
+    relay.pump()
+    assert drain(relay.z) == [ChannelClosed(0)]
+    assert drain(relay.a) == [ChannelClosing(0, False), ChannelClosed(0)]
+
+
 def test_open_on_a_closing_stream_the_peer_did_not_reset_is_dropped(relay: Relay) -> None:
     relay.a.open_channel(Params(label="old"))
     relay.pump()
