@@ -15,13 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiortc_transport.datachannel.manager import (
+    Action,
     ChannelClosed,
     ChannelClosing,
-    ChannelError,
     ChannelEvent,
-    ChannelOpenAcked,
     ChannelOpened,
-    ChannelReady,
     ChannelState,
     DataChannelManager,
     MessageReceived,
@@ -53,6 +51,8 @@ class ChannelRecord:
     closing: bool = False
     closed: bool = False
     closed_at: float | None = None
+    #: When ``close_channel`` was called or the peer's close was seen.
+    closing_at: float | None = None
     #: Messages sent before ``close_channel`` was called (or the peer's close was seen).
     sent_before_close: int | None = None
 
@@ -74,15 +74,11 @@ class DcEndpoint:
         self.channels: dict[int, ChannelRecord] = {}
         #: Every channel life, in creation order.
         self.history: list[ChannelRecord] = []
-        #: Actions the association refused (only expected while shutting down).
-        self.refused: list[tuple[object, Exception]] = []
+        #: Actions the association refused, with the time (only expected while shutting down).
+        self.refused: list[tuple[float, Action, Exception]] = []
         #: Channel events for a stream with no record (a bug of the manager or this glue).
         self.orphan_events: list[ChannelEvent] = []
         endpoint.on_event = self._on_association_event
-
-    @property
-    def association(self) -> object:
-        return self.endpoint.association
 
     # -- wiring ----------------------------------------------------------------------
     def _on_association_event(self, endpoint: Endpoint, event: Event, now: float) -> None:
@@ -108,41 +104,36 @@ class DcEndpoint:
                 elif type(action) is ResetStreams:
                     association.reset_streams(list(action.stream_ids), now)
             except (InvalidStateError, OperationError) as exc:
-                self.refused.append((action, exc))
+                self.refused.append((now, action, exc))
         while (event := self.manager.next_event()) is not None:
             self._record(event, now)
 
     def _record(self, event: ChannelEvent, now: float) -> None:
         stream_id = event.stream_id
-        if type(event) is ChannelOpened:
-            record = ChannelRecord(stream_id, event.parameters, local=False, opened_at=now)
-            self.channels[stream_id] = record
-            self.history.append(record)
-            record.events.append(event)
+        if isinstance(event, ChannelOpened):
+            opened = ChannelRecord(stream_id, event.parameters, local=False, opened_at=now)
+            opened.events.append(event)
+            self.channels[stream_id] = opened
+            self.history.append(opened)
             return
         record = self.channels.get(stream_id)
         if record is None:
             self.orphan_events.append(event)
             return
         record.events.append(event)
-        kind = type(event)
-        if kind is MessageReceived:
-            assert isinstance(event, MessageReceived)
+        if isinstance(event, MessageReceived):
             record.received.append(event.data)
-        elif kind is ChannelClosing:
+        elif isinstance(event, ChannelClosing | ChannelClosed):
             if not record.closing:
                 record.closing = True
+                if record.closing_at is None:
+                    record.closing_at = now
                 if record.sent_before_close is None:
                     record.sent_before_close = len(record.sent)
-        elif kind is ChannelClosed:
-            record.closing = True
-            record.closed = True
-            record.closed_at = now
-            if record.sent_before_close is None:
-                record.sent_before_close = len(record.sent)
-            del self.channels[stream_id]
-        elif kind in (ChannelReady, ChannelOpenAcked, ChannelError):
-            pass
+            if isinstance(event, ChannelClosed):
+                record.closed = True
+                record.closed_at = now
+                del self.channels[stream_id]
 
     # -- user commands ---------------------------------------------------------------
     def open(self, parameters: RTCDataChannelParameters) -> ChannelRecord:
@@ -172,6 +163,7 @@ class DcEndpoint:
         record = self.channels[stream_id]
         if record.sent_before_close is None:
             record.sent_before_close = len(record.sent)
+        record.closing_at = self.sim.now
         self.manager.close_channel(stream_id)
         self.apply()
 
@@ -196,7 +188,9 @@ class DcSimulation:
                 send_buffer_size=send_buffer_size,
             )
 
-        self.sim = Simulation(seed, a_options=options(), z_options=options(), a_to_z=a_to_z, z_to_a=z_to_a)
+        self.sim = Simulation(
+            seed, a_options=options(), z_options=options(), a_to_z=a_to_z, z_to_a=z_to_a
+        )
         self.sim.keep_trace = False
         self.seed = seed
         self.a = DcEndpoint(self, self.sim.a, is_dtls_client=False)

@@ -30,8 +30,12 @@ from aiortc_transport.sctp.association import AssociationState
 from ..sctp.sim import LinkConfig
 from .dcsim import ChannelRecord, DcEndpoint, DcSimulation
 
-SEEDS = range(int(os.environ.get("DCSIM_SEEDS", "12")))
+SEEDS = range(int(os.environ.get("DCSIM_SEEDS", "80")))
 CHANNELS = 64
+#: Virtual seconds a channel close may take (the worst of 200 seeds took about 62 s).
+CLOSE_BOUND = 120.0
+#: Virtual seconds the graceful shutdown may take.
+SHUTDOWN_BOUND = 30.0
 
 #: (name, RTCDataChannelParameters keyword arguments)
 KINDS: list[tuple[str, dict[str, object]]] = [
@@ -149,19 +153,10 @@ class Run:
             opener.open(self._parameters(opener.name, None))
 
     def open_negotiated(self, stream_id: int) -> None:
+        """Both sides create the channel with the same id and parameters (no DCEP)."""
         params = self._parameters("N", stream_id)
-        for endpoint in (self.dc.a, self.dc.z):
-            endpoint.open(
-                RTCDataChannelParameters(
-                    label=params.label,
-                    protocol=params.protocol,
-                    ordered=params.ordered,
-                    maxRetransmits=params.maxRetransmits,
-                    maxPacketLifeTime=params.maxPacketLifeTime,
-                    negotiated=True,
-                    id=stream_id,
-                )
-            )
+        self.dc.a.open(params)
+        self.dc.z.open(params)
 
     # -- traffic -----------------------------------------------------------------------
     def send_some(self, count: int) -> None:
@@ -194,8 +189,10 @@ class Run:
         for _, record, _ in self.replacements:
             for endpoint in (dc.a, dc.z):
                 mine = endpoint.channels.get(record.stream_id)
-                if mine is not None and mine.label == record.label and endpoint.can_send(
-                    record.stream_id
+                if (
+                    mine is not None
+                    and mine.label == record.label
+                    and endpoint.can_send(record.stream_id)
                 ):
                     endpoint.send(record.stream_id, _message(rng, mine.label, len(mine.sent)))
 
@@ -269,9 +266,8 @@ class Run:
                 dc.a.endpoint.association.state == AssociationState.CLOSED
                 and dc.z.endpoint.association.state == AssociationState.CLOSED
             ),
-            60,
+            SHUTDOWN_BOUND,
         ), self.fail("shutdown did not complete")
-        assert dc.now - self.shutdown_at < 60
         for endpoint in (dc.a, dc.z):
             closed = endpoint.endpoint.closed
             assert closed is not None and not closed.aborted, self.fail(f"{closed}")
@@ -290,8 +286,7 @@ class Run:
             return self._all_announced() and self._reliable_delivered()
 
         assert self.dc.sim.run_until(settled, 600), self.fail(
-            "closing channels or reliable messages did not settle: "
-            + self._describe_unsettled()
+            "closing channels or reliable messages did not settle: " + self._describe_unsettled()
         )
 
     def _all_announced(self) -> bool:
@@ -343,13 +338,21 @@ class Run:
             ):
                 assert getattr(stats, name) == 0, self.fail(f"{endpoint.name} {stats}")
             assert endpoint.endpoint.association.stats.internal_errors == 0, self.fail("error")
-            for action, exc in endpoint.refused:
-                assert self.shutdown_at is not None, self.fail(f"refused {action}: {exc}")
+            for at, action, exc in endpoint.refused:
+                assert self.shutdown_at is not None and at >= self.shutdown_at, self.fail(
+                    f"refused {action}: {exc}"
+                )
             # Parity of DCEP ids by the DTLS role (RFC 8832 section 6).
             parity = 0 if endpoint.manager.is_dtls_client else 1
             for record in endpoint.history:
                 if record.local and not record.parameters.negotiated:
                     assert record.stream_id % 2 == parity, self.fail(f"parity {record}")
+            for record in endpoint.history:
+                # A close completes in bounded virtual time, even behind megabytes of data
+                # on a 20 % lossy link (the reset waits for the data queued before it).
+                if record.closing_at is not None and record.closed_at is not None:
+                    took = record.closed_at - record.closing_at
+                    assert took <= CLOSE_BOUND, self.fail(f"{record.label} closed in {took:.1f} s")
         for endpoint, record, freed in self.replacements:
             assert record.stream_id in freed, self.fail(
                 f"{endpoint.name} new channel got id {record.stream_id}, free were {freed}"
@@ -370,7 +373,7 @@ class Run:
         got_counts = _typed(got)
         # Nothing crosses channels, nothing is made up, nothing is duplicated.
         assert not got_counts - sent_counts, self.fail(
-            f"{label}: foreign or duplicated messages {list((got_counts - sent_counts))[:2]}"
+            f"{label}: foreign or duplicated messages {list(got_counts - sent_counts)[:2]}"
         )
         receiver_closed_it = any(
             type(e) is ChannelClosing and e.locally_initiated for e in receiver.events
@@ -395,8 +398,6 @@ class Run:
         elif params.ordered:
             # The receiver closed it first and drops what still arrives: a prefix.
             assert got == sent[: len(got)], self.fail(f"{label}: not a prefix")
-        if final and receiver.closed and sender.closed and not receiver_closed_it:
-            assert got_counts == sent_counts
 
 
 @pytest.mark.parametrize("seed", SEEDS)
