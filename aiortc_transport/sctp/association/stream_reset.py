@@ -108,6 +108,15 @@ class StreamResetHandler:
             return
         queue = assoc._send_queue
         ready = [s for s in self._pending if queue.ready_to_reset(s)]
+        if ready:
+            # A FORWARD TSN names a skipped ordered message by its SSN alone (RFC 3758
+            # section 3.2), which cannot tell the stream's numbering before the reset from
+            # the one after. Once no abandonable ordered chunk of the stream is outstanding,
+            # no FORWARD TSN sent after this request names the old numbering; a late copy
+            # of an earlier one is recognised by its cumulative TSN (ReassemblyQueue).
+            busy = tx.streams_with_skippable_chunks(ready)
+            if busy:
+                ready = [s for s in ready if s not in busy]
         if not ready:
             return
         self._pending = [s for s in self._pending if s not in ready]
