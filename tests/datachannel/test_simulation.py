@@ -35,7 +35,7 @@ CHANNELS = 64
 #: Virtual seconds a channel close may take (the worst of 200 seeds took about 62 s).
 CLOSE_BOUND = 120.0
 #: Virtual seconds the graceful shutdown may take.
-SHUTDOWN_BOUND = 30.0
+SHUTDOWN_BOUND = 120.0
 
 #: (name, RTCDataChannelParameters keyword arguments)
 KINDS: list[tuple[str, dict[str, object]]] = [
