@@ -12,7 +12,8 @@ Invariants: reliable channels deliver every message exactly once, in order where
 (a channel's receiver that closed it itself may miss the tail); partially reliable ones
 deliver a subset without duplicates, in order where ordered; nothing crosses channels; both
 sides agree on every channel's parameters; closes and the shutdown complete in bounded
-virtual time.  A failure names its seed (``DCSIM_SEEDS=n`` runs more).
+virtual time.  A failure names its seed (``DCSIM_SEEDS=n DCSIM_FIRST_SEED=m`` runs n seeds
+from m).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from aiortc_transport.sctp.association import AssociationState
 from ..sctp.sim import LinkConfig
 from .dcsim import ChannelRecord, DcEndpoint, DcSimulation
 
-SEEDS = range(int(os.environ.get("DCSIM_SEEDS", "80")))
+_FIRST_SEED = int(os.environ.get("DCSIM_FIRST_SEED", "0"))
+SEEDS = range(_FIRST_SEED, _FIRST_SEED + int(os.environ.get("DCSIM_SEEDS", "80")))
 CHANNELS = 64
 #: Virtual seconds a channel close may take (the worst of 200 seeds took about 62 s).
 CLOSE_BOUND = 120.0
