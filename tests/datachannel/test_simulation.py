@@ -364,6 +364,9 @@ class Run:
             assert a_record.parameters == z_record.parameters, self.fail(
                 f"{label}: {a_record.parameters} != {z_record.parameters}"
             )
+            assert a_record.closed == z_record.closed, self.fail(
+                f"{label}: closed on one side only (A {a_record.closed}, Z {z_record.closed})"
+            )
             self._check_direction(a_record, z_record, final)
             self._check_direction(z_record, a_record, final)
 
