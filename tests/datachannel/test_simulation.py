@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +33,7 @@ from ..sctp.sim import LinkConfig
 from .dcsim import ChannelRecord, DcEndpoint, DcSimulation
 
 _FIRST_SEED = int(os.environ.get("DCSIM_FIRST_SEED", "0"))
-SEEDS = range(_FIRST_SEED, _FIRST_SEED + int(os.environ.get("DCSIM_SEEDS", "80")))
+SEEDS = range(_FIRST_SEED, _FIRST_SEED + int(os.environ.get("DCSIM_SEEDS", "100")))
 CHANNELS = 64
 #: Virtual seconds a channel close may take (the worst of 200 seeds took about 62 s).
 CLOSE_BOUND = 120.0
@@ -406,8 +407,20 @@ class Run:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_many_channels_under_loss(seed: int) -> None:
-    Run(seed).run()
+def test_many_channels_under_loss(seed: int, tmp_path: Path) -> None:
+    run = Run(seed)
+    # DCSIM_TRACE=1 keeps every packet and writes a text2pcap dump of a failing run
+    # (``text2pcap -D -t "%s." -S 5000,5000,50 dump.txt out.pcap`` for Wireshark).
+    trace = bool(os.environ.get("DCSIM_TRACE"))
+    run.dc.sim.keep_trace = trace
+    try:
+        run.run()
+    except AssertionError:
+        if trace:
+            dump = tmp_path / f"dcsim-seed{seed}.txt"
+            dump.write_text(run.dc.sim.text2pcap())
+            print(f"seed {seed}: packet trace in {dump}")
+        raise
 
 
 # ------------------------------------------------------------------ scripted regressions
