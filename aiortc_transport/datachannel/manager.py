@@ -297,6 +297,9 @@ class DataChannelManager:
         # Streams whose outgoing reset failed: their SSNs were never reset, so the ids are
         # not used again on this association.
         self._quarantined: set[int] = set()
+        # Streams whose channel closed before the response to our outgoing reset arrived
+        # (see _handle_open): that late response concerns the old channel, not a new one.
+        self._stale_outgoing_resets: set[int] = set()
         # Lowest-free-id allocation: ids of our parity below _next_id that became free
         # again sit in a min-heap (entries may be stale; checked when popped).
         self._next_id = self._parity
@@ -600,6 +603,9 @@ class DataChannelManager:
         if self._terminated:
             return
         for stream_id in event.stream_ids:
+            if stream_id in self._stale_outgoing_resets:
+                self._end_stale_reset(stream_id)
+                continue
             channel = self._channels.get(stream_id)
             if channel is not None:
                 channel.outgoing_reset_done = True
@@ -614,6 +620,12 @@ class DataChannelManager:
         if self._terminated:
             return
         for stream_id in event.stream_ids:
+            if stream_id in self._stale_outgoing_resets:
+                # The peer performed it before reusing the id (see _handle_open); nothing
+                # sensible is left to do for the closed channel.
+                logger.debug("late reset failure of stream %d ignored", stream_id)
+                self._end_stale_reset(stream_id)
+                continue
             channel = self._channels.get(stream_id)
             if channel is not None and channel.outgoing_reset_requested:
                 # The stream's sequence numbers were not reset, so its id must not carry a
@@ -643,6 +655,7 @@ class DataChannelManager:
         self._close_all()
         self._refused.clear()
         self._quarantined.clear()
+        self._stale_outgoing_resets.clear()
         self._released.clear()
         self._next_id = self._parity
 
@@ -666,6 +679,21 @@ class DataChannelManager:
             self._handle_ack(stream_id)
 
     def _handle_open(self, stream_id: int, message: DataChannelOpen) -> None:
+        old = self._channels.get(stream_id)
+        if (
+            old is not None
+            and old.incoming_reset_done
+            and old.outgoing_reset_requested
+            and not old.outgoing_reset_done
+        ):
+            # The peer reset its direction of the stream and now opens a new channel on it:
+            # it only reuses the id once its own channel closed, which needs our outgoing
+            # reset performed at its end (RFC 8831 section 6.7). The response saying so is
+            # merely late (lost, or overtaken by this OPEN), so the old channel is closed now
+            # and the late response is ignored. Our messages on the stream stay held by the
+            # association until that response arrives, so they get the reset SSNs.
+            self._stale_outgoing_resets.add(stream_id)
+            self._finish(old)
         if self._is_used(stream_id):
             # Closing the existing channel for a stray OPEN would hurt an innocent channel;
             # libwebrtc drops such an OPEN as well.
@@ -739,7 +767,17 @@ class DataChannelManager:
 
     def _request_outgoing_reset(self, channel: _Channel) -> None:
         channel.outgoing_reset_requested = True
+        if channel.stream_id in self._stale_outgoing_resets:
+            # The association still runs the old channel's reset of this stream and would
+            # take this one for a duplicate: it is queued once that one is answered.
+            return
         self._queue_reset(channel.stream_id)
+
+    def _end_stale_reset(self, stream_id: int) -> None:
+        self._stale_outgoing_resets.discard(stream_id)
+        channel = self._channels.get(stream_id)
+        if channel is not None and channel.outgoing_reset_requested:
+            self._queue_reset(stream_id)
 
     def _queue_reset(self, stream_id: int) -> None:
         # Adjacent resets travel in one RE-CONFIG request; a reset never moves ahead of a

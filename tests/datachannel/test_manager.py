@@ -537,6 +537,90 @@ def test_peer_close_of_a_peer_opened_channel(relay: Relay) -> None:
     assert relay.a.open_channel(Params()) == 0
 
 
+def test_open_on_a_stream_whose_reset_answer_is_late_replaces_the_old_channel(
+    relay: Relay,
+) -> None:
+    # A (even ids) opens 0, Z closes it. The answer to Z's outgoing reset is late (lost on
+    # the wire), but A closes its side, reuses id 0, and its OPEN reaches Z first.
+    relay.a.open_channel(Params(label="old"))
+    relay.pump()
+    drain(relay.a), drain(relay.z)
+    relay.z.close_channel(0)
+    assert relay.z.actions_to_apply() == [ResetStreams((0,))]
+    relay.a.handle_event(StreamsResetIncoming((0,)))  # A performed Z's reset
+    assert relay.a.actions_to_apply() == [ResetStreams((0,))]
+    relay.z.handle_event(StreamsResetIncoming((0,)))  # Z performed A's reset
+    relay.a.handle_event(StreamsResetOutgoing((0,)))  # ... and A heard so
+    assert drain(relay.a) == [ChannelClosing(0, False), ChannelClosed(0)]
+    assert relay.a.open_channel(Params(label="new")) == 0
+    [open_message] = relay.a.actions_to_apply()
+    assert isinstance(open_message, SendMessage)
+    drain(relay.a)
+    drain(relay.z)
+    relay.z.handle_event(
+        DataReceived(0, open_message.ppid, open_message.data, not open_message.ordered)
+    )
+    events = drain(relay.z)
+    assert events[0] == ChannelClosed(0)
+    assert isinstance(events[1], ChannelOpened) and events[1].parameters.label == "new"
+    assert relay.z.stats.opens_on_used_stream == 0
+    assert relay.z.channel_state(0) is ChannelState.OPEN
+    # The late answer to the old reset does not touch the new channel.
+    relay.z.handle_event(StreamsResetOutgoing((0,)))
+    assert drain(relay.z) == []
+    relay.z.actions_to_apply()
+    relay.pump()
+    relay.a.close_channel(0)
+    relay.pump()
+    assert drain(relay.z)[-1] == ChannelClosed(0)
+    assert relay.a.stream_ids == relay.z.stream_ids == []
+
+
+def test_close_of_a_reused_stream_waits_for_the_late_reset_answer(relay: Relay) -> None:
+    relay.a.open_channel(Params(label="old"))
+    relay.pump()
+    relay.z.close_channel(0)
+    relay.z.actions_to_apply()
+    relay.a.handle_event(StreamsResetIncoming((0,)))
+    relay.a.actions_to_apply()
+    relay.z.handle_event(StreamsResetIncoming((0,)))
+    relay.a.handle_event(StreamsResetOutgoing((0,)))
+    relay.a.open_channel(Params(label="new"))
+    [open_message] = relay.a.actions_to_apply()
+    assert isinstance(open_message, SendMessage)
+    relay.z.handle_event(DataReceived(0, open_message.ppid, open_message.data, False))
+    [ack] = relay.z.actions_to_apply()
+    assert isinstance(ack, SendMessage)
+    relay.a.handle_event(DataReceived(0, ack.ppid, ack.data, False))
+    drain(relay.a), drain(relay.z)
+    # Z closes the new channel while the association still runs the old reset of stream 0:
+    # a second request now would be taken for that one, so it waits for its answer.
+    relay.z.close_channel(0)
+    assert relay.z.actions_to_apply() == []
+    assert drain(relay.z) == [ChannelClosing(0, True)]
+    relay.z.handle_event(StreamsResetOutgoing((0,)))  # the old reset's late answer
+    assert relay.z.actions_to_apply() == [ResetStreams((0,))]
+    assert relay.z.channel_state(0) is ChannelState.CLOSING
+    relay.a.handle_event(StreamsResetIncoming((0,)))
+    relay.z.handle_event(StreamsResetOutgoing((0,)))
+    relay.pump()
+    assert drain(relay.z) == [ChannelClosed(0)]
+    assert drain(relay.a) == [ChannelClosing(0, False), ChannelClosed(0)]
+
+
+def test_open_on_a_closing_stream_the_peer_did_not_reset_is_dropped(relay: Relay) -> None:
+    relay.a.open_channel(Params(label="old"))
+    relay.pump()
+    drain(relay.a), drain(relay.z)
+    relay.z.close_channel(0)
+    relay.z.actions_to_apply()
+    # A stray OPEN while the peer's direction is not reset: the channel is still in use.
+    open_message = DataChannelOpen.from_options(label="stray").serialize()
+    relay.z.handle_event(DataReceived(0, 50, open_message, False))
+    assert relay.z.stats.opens_on_used_stream == 1
+    assert relay.z.channel_state(0) is ChannelState.CLOSING
+
+
 def test_close_twice_and_unknown_close_do_nothing(relay: Relay) -> None:
     relay.a.open_channel(Params())
     relay.a.close_channel(0)

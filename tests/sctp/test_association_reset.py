@@ -9,7 +9,7 @@ from aiortc_transport.sctp.events import (
     StreamsResetIncoming,
     StreamsResetOutgoing,
 )
-from aiortc_transport.sctp.packet.chunk import DataChunk, ReConfigChunk
+from aiortc_transport.sctp.packet.chunk import DataChunk, ForwardTsnChunk, ReConfigChunk
 from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
 from aiortc_transport.sctp.packet.parameter import (
     RESULT_IN_PROGRESS,
@@ -193,3 +193,32 @@ def test_data_of_the_next_life_is_held_until_the_deferred_reset() -> None:
     results = [p.result for c in replies if type(c) is ReConfigChunk for p in c.parameters]
     assert results == [RESULT_SUCCESS_PERFORMED]
     assert z.stats.internal_errors == 0
+
+
+def test_reset_waits_until_no_abandoned_ssn_of_the_stream_can_be_forwarded() -> None:
+    # A -> DATA(stream 1, SSN 0, max_retransmits=0) /lost/; A abandons it. A FORWARD TSN
+    # naming "stream 1 SSN 0" sent after the reset could be mistaken by Z for the stream's
+    # new numbering, so the RE-CONFIG request waits until the FORWARD TSN was acknowledged.
+    # (Found by tests/datachannel/test_simulation.py, seed 838.)
+    def drop(index: int, packet: bytes) -> bool:
+        return any(type(c) is DataChunk and c.stream_id == 1 for c in chunks(packet))
+
+    sim = Simulation(3, a_to_z=LinkConfig(drop=drop))
+    sim.z.on_event = answer_resets
+    sim.establish()
+    a = sim.a.association
+    a.send(1, 53, b"partial", sim.now, max_retransmits=0)
+    a.send(2, 53, b"other", sim.now)
+    a.reset_streams([1], sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: StreamsResetOutgoing((1,)) in sim.a.events, 10)
+    sent_by_a = [(at, chunks(p)) for at, name, p in sim.trace if name == "A"]
+    forward_at = min(at for at, cs in sent_by_a if any(type(c) is ForwardTsnChunk for c in cs))
+    request_at = min(at for at, cs in sent_by_a if any(type(c) is ReConfigChunk for c in cs))
+    assert forward_at < request_at
+    # The stream starts afresh: SSN 0 again, delivered.
+    sim.links["A"].config.drop = None
+    a.send(1, 53, b"new", sim.now)
+    sim.flush()
+    assert sim.run_until(lambda: any(m.data == b"new" for m in sim.z.messages), 10)
+    assert [m.data for m in sim.z.messages if m.stream_id == 1] == [b"new"]

@@ -91,6 +91,26 @@ def test_ssn_wraps() -> None:
     assert len(sink.messages) == 70_000
 
 
+def test_forward_tsn_from_before_a_reset_does_not_skip_the_new_ssns() -> None:
+    # Stream 3's old life: SSN 0 delivered, SSN 1 (TSN 2) abandoned and skipped by a
+    # FORWARD TSN (new cumulative TSN 2, stream 3 SSN 1). The stream is reset after TSN 2.
+    # A duplicate of that FORWARD TSN arriving after the reset must not skip SSNs 0-1 of
+    # the stream's new life (found by tests/datachannel/test_simulation.py, seed 33).
+    sink = Sink()
+    queue = ReassemblyQueue(sink)
+    queue.add(1, 3, 0, 51, b"old", False, True, True)
+    queue.forward_tsn(2, [(3, 1)])
+    queue.reset_streams([3], 2)
+    queue.forward_tsn(2, [(3, 1)])
+    queue.add(3, 3, 0, 50, b"open", False, True, True)
+    queue.add(4, 3, 1, 51, b"new", False, True, True)
+    assert [m[2] for m in sink.messages] == [b"old", b"open", b"new"]
+    # A FORWARD TSN beyond the reset still skips SSNs of the new life.
+    queue.forward_tsn(6, [(3, 3)])
+    queue.add(7, 3, 4, 51, b"after skip", False, True, True)
+    assert sink.messages[-1][2] == b"after skip"
+
+
 def test_stream_reset_restarts_ssn() -> None:
     sink = Sink()
     queue = ReassemblyQueue(sink)

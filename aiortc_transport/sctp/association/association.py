@@ -795,6 +795,12 @@ class Association:
         tracker = self._tracker
         if tracker is None or self.state not in DATA_RECEIVE_STATES:
             return False
+        if self.state == _S.COOKIE_ECHOED:
+            # DATA with our verification tag shows the peer accepted our COOKIE ECHO (RFC
+            # 9260 section 5.1 D): its COOKIE ACK was lost or overtaken. Establish now, so
+            # that AssociationEstablished precedes the DataReceived events and the upper
+            # layer can answer them (a DCEP ACK) at once instead of failing to send.
+            self._enter_established(now)
         self.stats.data_chunks_received += 1
         if not chunk.user_data:
             # 6.2: "...the endpoint MUST send an ABORT with error cause set to No User Data".

@@ -113,6 +113,15 @@ class StreamResetHandler:
             return
         queue = assoc._send_queue
         ready = [s for s in self._pending if queue.ready_to_reset(s)]
+        if ready:
+            # A FORWARD TSN names a skipped ordered message by its SSN alone (RFC 3758
+            # section 3.2), which cannot tell the stream's numbering before the reset from
+            # the one after. Once no abandonable ordered chunk of the stream is outstanding,
+            # no FORWARD TSN sent after this request names the old numbering; a late copy
+            # of an earlier one is recognised by its cumulative TSN (ReassemblyQueue).
+            busy = tx.streams_with_skippable_chunks(ready)
+            if busy:
+                ready = [s for s in ready if s not in busy]
         if not ready:
             return
         self._pending = [s for s in self._pending if s not in ready]
@@ -229,7 +238,7 @@ class StreamResetHandler:
         last_tsn = unwrap_tsn(parameter.sender_last_tsn, tracker.cumulative_tsn)
         stream_ids = list(parameter.stream_ids)
         if tracker.cumulative_tsn >= last_tsn:
-            self._perform_incoming(stream_ids)
+            self._perform_incoming(stream_ids, last_tsn)
             result = RESULT_SUCCESS_PERFORMED
         else:
             self._deferred = _DeferredReset(sequence, last_tsn, stream_ids)
@@ -237,9 +246,9 @@ class StreamResetHandler:
         self._accept_sequence(sequence, result)
         return ReconfigurationResponseParameter(sequence, result)
 
-    def _perform_incoming(self, stream_ids: list[int]) -> None:
+    def _perform_incoming(self, stream_ids: list[int], last_tsn: int) -> None:
         assoc = self._association
-        assoc._reassembly.reset_streams(stream_ids)
+        assoc._reassembly.reset_streams(stream_ids, last_tsn)
         assoc._events.append(StreamsResetIncoming(tuple(stream_ids)))
 
     def defers(self, stream_id: int, tsn: int) -> bool:
@@ -274,7 +283,7 @@ class StreamResetHandler:
         self._deferred = None
         if self._last_response is not None and self._last_response[0] == deferred.sequence:
             self._last_response = (deferred.sequence, RESULT_SUCCESS_PERFORMED)
-        self._perform_incoming(deferred.stream_ids)
+        self._perform_incoming(deferred.stream_ids, deferred.last_tsn)
         reassembly = assoc._reassembly
         for tsn, chunk in sorted(deferred.stash, key=lambda e: e[0]):
             reassembly.add(

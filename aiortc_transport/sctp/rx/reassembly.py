@@ -61,13 +61,15 @@ class _OrderedStream:
 class ReassemblyQueue:
     """Holds fragments until whole messages can be delivered, in SSN order where ordered."""
 
-    __slots__ = ("_deliver", "_ordered", "_unordered", "queued_bytes")
+    __slots__ = ("_deliver", "_ordered", "_reset_at", "_unordered", "queued_bytes")
 
     def __init__(self, deliver: DeliverFn) -> None:
         self._deliver = deliver
         self._ordered: dict[int, _OrderedStream] = {}
         # tsn -> (stream_id, ppid, data, beginning, end)
         self._unordered: dict[int, tuple[int, int, bytes, bool, bool]] = {}
+        # stream -> the peer's last TSN before its latest reset of the stream.
+        self._reset_at: dict[int, int] = {}
         #: User-data bytes currently held (incomplete or blocked messages).
         self.queued_bytes = 0
 
@@ -169,7 +171,12 @@ class ReassemblyQueue:
         if self._unordered:
             for t in [t for t in self._unordered if t <= new_cumulative_tsn]:
                 self.queued_bytes -= len(self._unordered.pop(t)[2])
+        reset_at = self._reset_at
         for stream_id, ssn_wire in streams:
+            if reset_at and reset_at.get(stream_id, -1) >= new_cumulative_tsn:
+                # A late or duplicated FORWARD TSN from before the stream's reset: its SSN
+                # belongs to the old numbering and must not skip messages of the new one.
+                continue
             stream = self._ordered.get(stream_id)
             if stream is None:
                 stream = self._ordered[stream_id] = _OrderedStream()
@@ -196,9 +203,15 @@ class ReassemblyQueue:
             ]:
                 self.queued_bytes -= stream.messages.pop(s).size
 
-    def reset_streams(self, stream_ids: list[int]) -> None:
-        """RFC 6525: the peer's outgoing SSNs of these streams restart at 0."""
+    def reset_streams(self, stream_ids: list[int], last_tsn: int | None = None) -> None:
+        """RFC 6525: the peer's outgoing SSNs of these streams restart at 0.
+
+        ``last_tsn`` is the request's "Sender's Last Assigned TSN" (unwrapped): a FORWARD
+        TSN that goes no further concerns the streams' previous life only.
+        """
         for stream_id in stream_ids:
+            if last_tsn is not None:
+                self._reset_at[stream_id] = last_tsn
             stream = self._ordered.pop(stream_id, None)
             if stream is not None:
                 for message in stream.messages.values():
@@ -208,6 +221,7 @@ class ReassemblyQueue:
 
     def clear(self) -> None:
         """Forget everything (association restart)."""
+        self._reset_at.clear()
         self._ordered.clear()
         self._unordered.clear()
         self.queued_bytes = 0

@@ -127,6 +127,21 @@ class RetransmissionQueue:
         """Whether chunks are marked for retransmission."""
         return bool(self._to_retransmit)
 
+    def streams_with_skippable_chunks(self, stream_ids: list[int]) -> set[int]:
+        """Those of ``stream_ids`` with an ordered, partially reliable chunk not yet
+        cumulatively acknowledged: a FORWARD TSN may still have to name its SSN."""
+        wanted = set(stream_ids)
+        found: set[int] = set()
+        for item in self._items:
+            message = item.message
+            if (
+                message.stream_id in wanted
+                and message.ordered
+                and (message.max_retransmits is not None or message.expires_at is not None)
+            ):
+                found.add(message.stream_id)
+        return found
+
     def can_send_new(self, size: int) -> bool:
         """RFC 9260 section 6.1 rules A and B for one new chunk of ``size`` bytes."""
         flight = self.flight_size
