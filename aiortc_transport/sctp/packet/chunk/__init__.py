@@ -1,4 +1,4 @@
-"""SCTP chunks (RFC 9260 section 3.3, RFC 3758, RFC 6525), one per module.
+"""SCTP chunks (RFC 9260 section 3.3, RFC 3758, RFC 6525, RFC 8260), one per module.
 
 ``parse_chunks_untrusted`` splits a packet body (everything after the 12-byte common header)
 and decodes each chunk through a table keyed by type; any other type becomes an
@@ -24,6 +24,8 @@ from aiortc_transport.sctp.packet.chunk.error import ErrorChunk
 from aiortc_transport.sctp.packet.chunk.forward_tsn import ForwardTsnChunk
 from aiortc_transport.sctp.packet.chunk.heartbeat_ack import HeartbeatAckChunk
 from aiortc_transport.sctp.packet.chunk.heartbeat_request import HeartbeatRequestChunk
+from aiortc_transport.sctp.packet.chunk.idata import IDataChunk, serialize_idata_chunk
+from aiortc_transport.sctp.packet.chunk.iforward_tsn import IForwardTsnChunk
 from aiortc_transport.sctp.packet.chunk.init import InitChunk
 from aiortc_transport.sctp.packet.chunk.init_ack import InitAckChunk
 from aiortc_transport.sctp.packet.chunk.reconfig import ReConfigChunk
@@ -51,6 +53,8 @@ Chunk = (
     | ShutdownCompleteChunk
     | ReConfigChunk
     | ForwardTsnChunk
+    | IDataChunk
+    | IForwardTsnChunk
     | UnknownChunk
 )
 
@@ -71,6 +75,8 @@ CHUNK_PARSERS: dict[int, Callable[[int, bytes], Chunk]] = {
     ShutdownCompleteChunk.TYPE: ShutdownCompleteChunk.parse_untrusted,
     ReConfigChunk.TYPE: ReConfigChunk.parse_untrusted,
     ForwardTsnChunk.TYPE: ForwardTsnChunk.parse_untrusted,
+    IDataChunk.TYPE: IDataChunk.parse_untrusted,
+    IForwardTsnChunk.TYPE: IForwardTsnChunk.parse_untrusted,
 }
 
 
@@ -133,6 +139,8 @@ __all__ = [
     "ForwardTsnChunk",
     "HeartbeatAckChunk",
     "HeartbeatRequestChunk",
+    "IDataChunk",
+    "IForwardTsnChunk",
     "InitAckChunk",
     "InitChunk",
     "ReConfigChunk",
@@ -144,4 +152,5 @@ __all__ = [
     "parse_chunk_untrusted",
     "parse_chunks_untrusted",
     "serialize_data_chunk",
+    "serialize_idata_chunk",
 ]
