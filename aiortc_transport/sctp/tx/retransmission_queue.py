@@ -110,6 +110,8 @@ class RetransmissionQueue:
         self._range_highest = 0
         self.retransmissions = 0
         self.fast_retransmissions = 0
+        #: I-DATA negotiated: a message's fragments need not have consecutive TSNs.
+        self.interleaving = False
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -140,6 +142,7 @@ class RetransmissionQueue:
         """Register a new chunk; returns its TSN (assigned by the caller before encoding)."""
         tsn = self.next_tsn
         self.next_tsn = tsn + 1
+        message.last_tsn = tsn
         self._items.append(SentChunk(tsn, message, chunk, size, now))
         self.flight_size += size
         rwnd = self.peer_rwnd - size
@@ -193,6 +196,7 @@ class RetransmissionQueue:
         message.abandoned = True
         self.abandoned_messages += 1
         items = self._items
+        placeholder_tsn = -1
         if message.first_tsn >= 0 and message.offset < len(message.data):
             # Partially sent: the receiver may hold every fragment sent so far, so nothing
             # would make it skip the message.  A placeholder for the unsent end takes the
@@ -200,6 +204,7 @@ class RetransmissionQueue:
             # the peer's cumulative point past the message (as dcSCTP does).
             placeholder = SentChunk(self.next_tsn, message, b"", 0, 0.0)
             placeholder.state = ABANDONED
+            placeholder_tsn = self.next_tsn
             self.next_tsn += 1
             items.append(placeholder)
         if not items:
@@ -207,6 +212,18 @@ class RetransmissionQueue:
         base = items[0].tsn
         index = max(message.first_tsn - base, 0)
         n = len(items)
+        if self.interleaving:
+            # I-DATA: other messages' fragments may sit between this one's (RFC 8260).
+            stop = min(max(message.last_tsn, placeholder_tsn) - base + 1, n)
+            while index < stop:
+                item = items[index]
+                if item.message is message:
+                    if item.state == IN_FLIGHT:
+                        self.flight_size -= item.size
+                    item.state = ABANDONED
+                index += 1
+            self._update_advanced_point()
+            return
         while index < n:
             item = items[index]
             if item.message is not message:
@@ -279,6 +296,28 @@ class RetransmissionQueue:
         self.forward_tsn_sent_point = point
         self.forward_tsn_retransmit = False
         return point, sorted(streams.items())
+
+    def make_iforward_tsn(self) -> tuple[int, list[tuple[int, bool, int]]]:
+        """(new cumulative TSN, [(stream id, unordered, MID)]) for an I-FORWARD-TSN.
+
+        RFC 8260 section 2.3.1: for each stream and delivery mode the largest MID skipped;
+        unlike FORWARD TSN, unordered messages are listed too (their fragments are only
+        identifiable by MID).  Within a stream and mode MIDs grow with TSNs, so the last
+        abandoned one in TSN order is the largest.
+        """
+        point = self.advanced_peer_ack_point
+        streams: dict[tuple[int, bool], int] = {}
+        items = self._items
+        if items:
+            base = items[0].tsn
+            for index in range(0, min(point - base + 1, len(items))):
+                item = items[index]
+                if item.state == ABANDONED:
+                    message = item.message
+                    streams[(message.stream_id, not message.ordered)] = message.ssn
+        self.forward_tsn_sent_point = point
+        self.forward_tsn_retransmit = False
+        return point, [(sid, unordered, mid) for (sid, unordered), mid in sorted(streams.items())]
 
     # -- SACK ----------------------------------------------------------------------------
     def handle_sack(
