@@ -9,6 +9,7 @@ from aiortc_transport.sctp.events import (
     StreamsResetIncoming,
     StreamsResetOutgoing,
 )
+from aiortc_transport.sctp.options import AssociationOptions
 from aiortc_transport.sctp.packet.chunk import DataChunk, ReConfigChunk
 from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
 from aiortc_transport.sctp.packet.parameter import (
@@ -67,7 +68,11 @@ def test_reset_in_progress_until_last_data_arrives() -> None:
             return True
         return False
 
-    sim = Simulation(2, a_to_z=LinkConfig(drop=drop))
+    sim = Simulation(
+        2,
+        a_options=AssociationOptions(enable_message_interleaving=False),
+        a_to_z=LinkConfig(drop=drop),
+    )
     sim.establish()
     a = sim.a.association
     a.send(3, 51, b"old", sim.now)
@@ -134,7 +139,7 @@ def test_several_streams_batched_while_one_request_outstanding() -> None:
 def test_data_of_the_next_life_is_held_until_the_deferred_reset() -> None:
     """Hand-made peer packets: the reset request overtakes the stream's last old-life DATA,
     and new-life DATA (SSN 0 again) arrives before the old one too."""
-    sim = Simulation(5)
+    sim = Simulation(5, a_options=AssociationOptions(enable_message_interleaving=False))
     sim.establish()
     z = sim.z.association
     a = sim.a.association
