@@ -209,3 +209,51 @@ def test_stale_and_bogus_sacks_ignored() -> None:
     assert not q.handle_sack(5000, 1 << 20, [], 0.2).valid  # never sent
     assert q.handle_sack(1001, 1 << 20, [(5, 70000)], 0.2).valid  # out-of-range block
     assert q.flight_size == 1000
+
+
+def interleaved_drain(queue: SendQueue, room: int = 1000) -> list[tuple[int, int, int, bool]]:
+    """(stream, MID, FSN, E) per fragment."""
+    out = []
+    while (fragment := queue.next_fragment(room, 0.0)) is not None:
+        message, _, _, e = fragment
+        out.append((message.stream_id, message.ssn, message.fsn, e))
+    return out
+
+
+def test_interleaving_turns_per_fragment_with_mids_and_fsns() -> None:
+    queue = SendQueue()
+    queue.interleaving = True
+    queue.add(msg(1, 2500))
+    queue.add(msg(1, 10))
+    queue.add(msg(2, 10))
+    queue.add(msg(2, 10, ordered=False))
+    queue.add(msg(2, 10))
+    assert interleaved_drain(queue) == [
+        (1, 0, 0, False),
+        (2, 0, 0, True),  # stream 2's first message goes while stream 1's is cut
+        (1, 0, 1, False),
+        (2, 0, 0, True),  # unordered MIDs are a sequence of their own
+        (1, 0, 2, True),
+        (2, 1, 0, True),
+        (1, 1, 0, True),
+    ]
+    assert queue.total_buffered == 0 and not queue.has_data
+
+
+def test_interleaving_drops_abandoned_partial_message_and_resets_mids() -> None:
+    queue = SendQueue()
+    queue.interleaving = True
+    big = msg(1, 3000, max_retransmits=0)
+    queue.add(big)
+    queue.add(msg(1, 10))
+    first = queue.next_fragment(1000, 0.0)
+    assert first is not None and first[0] is big
+    big.abandoned = True  # the retransmission queue gave it up
+    assert interleaved_drain(queue) == [(1, 1, 0, True)]
+    assert queue.buffered_amount(1) == 0
+    queue.prepare_reset(1)
+    assert queue.ready_to_reset(1)
+    queue.add(msg(1, 10))  # held for the next life
+    assert interleaved_drain(queue) == []
+    queue.finish_reset(1, performed=True)
+    assert interleaved_drain(queue) == [(1, 0, 0, True)]
