@@ -773,6 +773,7 @@ class Association:
             self._interleaving = interleaving
             self._tx.interleaving = interleaving
             self._send_queue.interleaving = interleaving
+            self._send_queue.abandon_started = self._abandon_started
             if interleaving != isinstance(self._reassembly, InterleavedReassemblyQueue):
                 self._reassembly = (
                     InterleavedReassemblyQueue(self._deliver)
@@ -893,6 +894,11 @@ class Association:
                 chunk.beginning,
                 chunk.end,
             )
+
+    def _abandon_started(self, message: OutgoingMessage) -> None:
+        """An expired message stops being cut (I-DATA): abandon its sent fragments."""
+        if self._tx is not None and not message.abandoned:
+            self._tx.abandon(message)
 
     def _deliver(self, stream_id: int, ppid: int, data: bytes, unordered: bool) -> None:
         self._undelivered_bytes += len(data)

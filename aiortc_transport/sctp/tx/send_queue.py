@@ -23,6 +23,7 @@ an SSN.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 #: Bytes a stream may send per turn of the ring (deficit round robin over whole messages):
 #: a stream of small messages sends several per turn, a large message takes one whole turn.
@@ -122,6 +123,7 @@ class SendQueue:
     __slots__ = (
         "_current",
         "_ring",
+        "abandon_started",
         "buffered_low",
         "interleaving",
         "streams",
@@ -131,6 +133,9 @@ class SendQueue:
     def __init__(self) -> None:
         #: I-DATA negotiated: fragment-level round robin (set when the association is set up).
         self.interleaving = False
+        #: I-DATA: called for a message whose lifetime ran out after its first fragments
+        #: went out; the retransmission queue abandons what was sent (RFC 3758 / 8260).
+        self.abandon_started: Callable[[OutgoingMessage], None] | None = None
         self.streams: dict[int, OutgoingStream] = {}
         self._ring: deque[OutgoingStream] = deque()
         #: The message whose fragments are being handed out (must finish first).
@@ -245,9 +250,14 @@ class SendQueue:
             message: OutgoingMessage | None = None
             while queue:
                 head = queue[0]
-                if head.abandoned or (
-                    head.offset == 0 and head.expires_at is not None and head.expires_at < now
-                ):
+                expired = head.expires_at is not None and head.expires_at < now
+                if expired and head.offset and not head.abandoned:
+                    # With I-DATA the rest of a started message need not follow (its MID
+                    # names it in the I-FORWARD-TSN), so an expired one stops here.
+                    if self.abandon_started is not None:
+                        self.abandon_started(head)
+                    head.abandoned = True
+                if head.abandoned or expired:
                     # Abandoned while partially sent (the retransmission queue covers what
                     # went out), or expired before its first fragment: no TSN, no MID.
                     queue.popleft()
