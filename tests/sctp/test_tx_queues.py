@@ -257,3 +257,30 @@ def test_interleaving_drops_abandoned_partial_message_and_resets_mids() -> None:
     assert interleaved_drain(queue) == []
     queue.finish_reset(1, performed=True)
     assert interleaved_drain(queue) == [(1, 0, 0, True)]
+
+
+def test_interleaved_abandon_covers_scattered_tsns_and_lists_mids() -> None:
+    q = rtx_queue()
+    q.interleaving = True
+    big = msg(1, 5000, max_retransmits=0)
+    big.first_tsn = q.next_tsn
+    big.offset = 2000
+    other = msg(2, 10)  # reliable, between the big message's fragments
+    unordered = [msg(3, 10, ordered=False, max_retransmits=0) for _ in range(2)]
+    for i, m in enumerate(unordered):
+        m.ssn = 4 + i
+        m.offset = 10  # fully cut
+    q.add_sent(big, b"x", 1000, 0.0)  # 1000
+    other.first_tsn = q.add_sent(other, b"x", 10, 0.0)  # 1001
+    q.add_sent(big, b"x", 1000, 0.0)  # 1002
+    for m in unordered:  # 1003, 1004
+        m.first_tsn = q.add_sent(m, b"x", 10, 0.0)
+    big.ssn = 7
+    q.abandon(big)  # placeholder 1005 for its unsent end
+    for m in unordered:
+        q.abandon(m)
+    assert q.next_tsn == 1006
+    assert q.advanced_peer_ack_point == 1000  # 1001 is reliable and not acknowledged
+    q.handle_sack(1001 & 0xFFFFFFFF, 1 << 20, [], 0.1)
+    assert q.advanced_peer_ack_point == 1005
+    assert q.make_iforward_tsn() == (1005, [(1, False, 7), (3, True, 4), (3, True, 5)])

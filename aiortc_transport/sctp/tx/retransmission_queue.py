@@ -25,6 +25,10 @@ ACKED = 1  # gap-acked (cumulatively acked entries are removed)
 TO_RETRANSMIT = 2
 ABANDONED = 3
 
+#: I-FORWARD-TSN entries (8 bytes each) that fit one packet at the default MTU with room to
+#: spare for a SACK.
+_MAX_IFORWARD_TSN_ENTRIES = 100
+
 
 class SentChunk:
     """One DATA chunk that has a TSN and is not yet cumulatively acknowledged."""
@@ -300,13 +304,16 @@ class RetransmissionQueue:
     def make_iforward_tsn(self) -> tuple[int, list[tuple[int, bool, int]]]:
         """(new cumulative TSN, [(stream id, unordered, MID)]) for an I-FORWARD-TSN.
 
-        RFC 8260 section 2.3.1: for each stream and delivery mode the largest MID skipped;
-        unlike FORWARD TSN, unordered messages are listed too (their fragments are only
-        identifiable by MID).  Within a stream and mode MIDs grow with TSNs, so the last
-        abandoned one in TSN order is the largest.
+        RFC 8260 section 2.3.1: ordered streams list the largest MID skipped (the receiver
+        skips up to it).  Unlike FORWARD TSN, unordered messages are listed too, since only
+        their MID identifies their fragments; each abandoned unordered MID gets an entry
+        (receivers such as usrsctp drop exactly the MID listed, dcSCTP every MID up to it),
+        unless there are so many that only the largest per stream fits in the chunk.
+        Within a stream and mode MIDs grow with TSNs: the last one in TSN order is largest.
         """
         point = self.advanced_peer_ack_point
-        streams: dict[tuple[int, bool], int] = {}
+        ordered: dict[int, int] = {}
+        unordered: dict[tuple[int, int], None] = {}
         items = self._items
         if items:
             base = items[0].tsn
@@ -314,10 +321,21 @@ class RetransmissionQueue:
                 item = items[index]
                 if item.state == ABANDONED:
                     message = item.message
-                    streams[(message.stream_id, not message.ordered)] = message.ssn
+                    if message.ordered:
+                        ordered[message.stream_id] = message.ssn
+                    else:
+                        unordered[(message.stream_id, message.ssn)] = None
+        if len(ordered) + len(unordered) > _MAX_IFORWARD_TSN_ENTRIES:
+            largest: dict[int, int] = {}
+            for stream_id, mid in unordered:
+                largest[stream_id] = mid
+            unordered = dict.fromkeys(largest.items())
         self.forward_tsn_sent_point = point
         self.forward_tsn_retransmit = False
-        return point, [(sid, unordered, mid) for (sid, unordered), mid in sorted(streams.items())]
+        entries = [(sid, False, mid) for sid, mid in ordered.items()]
+        entries += [(sid, True, mid) for sid, mid in unordered]
+        entries.sort(key=_entry_key)
+        return point, entries
 
     # -- SACK ----------------------------------------------------------------------------
     def handle_sack(
@@ -491,3 +509,7 @@ class RetransmissionQueue:
 
 def _tsn_key(item: SentChunk) -> int:
     return item.tsn
+
+
+def _entry_key(entry: tuple[int, bool, int]) -> tuple[int, bool]:
+    return entry[0], entry[1]
