@@ -41,9 +41,13 @@ def with_crc(packet: bytes) -> bytes:
 def test_small_messages_not_starved_by_large_ones() -> None:
     """DATA chunks force a message's fragments onto consecutive TSNs (RFC 9260 6.9), so the
     scheduler interleaves streams per message: small messages on stream 2 wait for at most
-    the one large message of stream 1 already on the wire, not for its whole queue."""
+    the one large message of stream 1 already on the wire, not for its whole queue.
+    (test_association_idata.py measures the same load with I-DATA.)"""
     sim = Simulation(
-        1, a_to_z=LinkConfig(delay=0.01, bandwidth=2_000_000), z_to_a=LinkConfig(delay=0.01)
+        1,
+        a_options=AssociationOptions(enable_message_interleaving=False),
+        a_to_z=LinkConfig(delay=0.01, bandwidth=2_000_000),
+        z_to_a=LinkConfig(delay=0.01),
     )
     sim.keep_trace = False
     sim.establish()
