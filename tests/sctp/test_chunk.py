@@ -292,3 +292,10 @@ def test_oversized_chunk_cannot_be_serialized() -> None:
     with pytest.raises(ValueError):
         CookieEchoChunk(bytes(0xFFFC)).serialize()
     assert len(CookieEchoChunk(bytes(0xFFFB)).serialize()) == 0x10000
+
+
+def test_inline_idata_decoding_checks_the_fixed_fields() -> None:
+    with pytest.raises(ParseError, match="< 16"):
+        parse_chunks_untrusted(bytes.fromhex("40030013 00000001 00000000 00000000 000000 00"))
+    chunk = IDataChunk(5, 1, 2, 3, b"ab", unordered=True, end=True)
+    assert parse_chunks_untrusted(chunk.serialize() + chunk.serialize()) == [chunk, chunk]
