@@ -224,3 +224,37 @@ def test_stream_reset_restarts_mids() -> None:
     assert [m.data for m in sim.z.messages] == [b"one", b"two", b"next life"]
     mids = [c.mid for c in chunks_sent(sim, "A") if type(c) is IDataChunk]
     assert mids == [0, 1, 0]
+
+
+def test_small_peer_buffer_is_not_filled_with_partial_messages() -> None:
+    """Interleaving many large messages into a small receive buffer would fill it with
+    fragments of messages none of which can complete; new messages only start within half
+    the peer's buffer, so the receiver stays within its window and the transfer runs at the
+    speed of DATA."""
+    window = 64 * 1024
+    sim = Simulation(
+        4,
+        a_to_z=LinkConfig(delay=0.01, bandwidth=5_000_000),
+        z_to_a=LinkConfig(delay=0.01),
+        z_options=AssociationOptions(a_rwnd=window),
+    )
+    sim.keep_trace = False
+    sim.establish()
+    a = sim.a.association
+    z = sim.z.association
+    assert a._interleaving
+    for _ in range(4):
+        for stream in range(8):
+            a.send(stream, 53, bytes(20_000), sim.now)
+    sim.flush()
+    start = sim.now
+    peak = 0
+
+    def done() -> bool:
+        nonlocal peak
+        peak = max(peak, z._reassembly.queued_bytes)
+        return len(sim.z.messages) == 32
+
+    assert sim.run_until(done, 30)
+    assert peak <= window
+    assert sim.now - start < 3

@@ -284,3 +284,23 @@ def test_interleaved_abandon_covers_scattered_tsns_and_lists_mids() -> None:
     q.handle_sack(1001 & 0xFFFFFFFF, 1 << 20, [], 0.1)
     assert q.advanced_peer_ack_point == 1005
     assert q.make_iforward_tsn() == (1005, [(1, False, 7), (3, True, 4), (3, True, 5)])
+
+
+def test_interleaving_starts_messages_within_the_peer_buffer_budget() -> None:
+    queue = SendQueue()
+    queue.interleaving = True
+    queue.start_budget = 2500
+    for stream in (1, 2, 3):
+        queue.add(msg(stream, 2000))
+    queue.add(msg(4, 300))
+    # Stream 1 starts; 2 and 3 would exceed the budget and wait; the small one fits.
+    assert interleaved_drain(queue) == [
+        (1, 0, 0, False),
+        (4, 0, 0, True),
+        (1, 0, 1, True),
+        (2, 0, 0, False),
+        (2, 0, 1, True),
+        (3, 0, 0, False),
+        (3, 0, 1, True),
+    ]
+    assert queue.in_progress_bytes == 0

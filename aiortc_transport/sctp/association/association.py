@@ -774,6 +774,7 @@ class Association:
             self._tx.interleaving = interleaving
             self._send_queue.interleaving = interleaving
             self._send_queue.abandon_started = self._abandon_started
+            self._send_queue.start_budget = peer_a_rwnd // 2
             if interleaving != isinstance(self._reassembly, InterleavedReassemblyQueue):
                 self._reassembly = (
                     InterleavedReassemblyQueue(self._deliver)

@@ -125,7 +125,9 @@ class SendQueue:
         "_ring",
         "abandon_started",
         "buffered_low",
+        "in_progress_bytes",
         "interleaving",
+        "start_budget",
         "streams",
         "total_buffered",
     )
@@ -136,6 +138,12 @@ class SendQueue:
         #: I-DATA: called for a message whose lifetime ran out after its first fragments
         #: went out; the retransmission queue abandons what was sent (RFC 3758 / 8260).
         self.abandon_started: Callable[[OutgoingMessage], None] | None = None
+        #: I-DATA: total size of the messages started and not finished.  The receiver holds
+        #: their fragments until they complete, so a new message only starts while that
+        #: stays within ``start_budget`` (half the peer's receive buffer): partial messages
+        #: then never fill its window, which would leave only one-chunk zero-window probes.
+        self.in_progress_bytes = 0
+        self.start_budget = 1 << 62
         self.streams: dict[int, OutgoingStream] = {}
         self._ring: deque[OutgoingStream] = deque()
         #: The message whose fragments are being handed out (must finish first).
@@ -244,6 +252,7 @@ class SendQueue:
         self, room: int, now: float
     ) -> tuple[OutgoingMessage, bytes, bool, bool] | None:
         ring = self._ring
+        skipped = 0
         while ring:
             stream = ring[0]
             queue = stream.queue
@@ -261,6 +270,8 @@ class SendQueue:
                     # Abandoned while partially sent (the retransmission queue covers what
                     # went out), or expired before its first fragment: no TSN, no MID.
                     queue.popleft()
+                    if head.offset:
+                        self.in_progress_bytes -= len(head.data)
                     head.abandoned = True
                     if head.offset < len(head.data):
                         self._release(stream, len(head.data) - head.offset)
@@ -280,6 +291,17 @@ class SendQueue:
             offset = message.offset
             total = len(data)
             beginning = offset == 0
+            if (
+                beginning
+                and self.in_progress_bytes
+                and self.in_progress_bytes + total > self.start_budget
+            ):
+                # Over budget: this stream waits; streams with a started message go on.
+                skipped += 1
+                if skipped >= len(ring):
+                    return None
+                ring.rotate(-1)
+                continue
             if beginning:
                 if message.ordered:
                     message.ssn = stream.next_ssn & 0xFFFFFFFF
@@ -297,6 +319,8 @@ class SendQueue:
             message.fsn += 1
             end = end_offset == total
             self._release(stream, end_offset - offset)
+            if beginning != end:
+                self.in_progress_bytes += total if beginning else -total
             if end:
                 queue.popleft()
                 if stream.reset_drain:
@@ -388,3 +412,4 @@ class SendQueue:
         self._ring.clear()
         self._current = None
         self.total_buffered = 0
+        self.in_progress_bytes = 0
