@@ -118,7 +118,8 @@ class OutgoingStream:
 
 
 class SendQueue:
-    """Per-stream FIFO queues and a message-granular round-robin scheduler."""
+    """Per-stream FIFO queues and a round-robin scheduler (per message, or per fragment with
+    I-DATA)."""
 
     __slots__ = (
         "_current",
