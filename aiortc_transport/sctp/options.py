@@ -54,3 +54,6 @@ class AssociationOptions:
     max_duplicate_tsns_reported: int = 16
     #: Gap ack blocks reported per SACK at most (also limited by the MTU).
     max_gap_ack_blocks: int = 64
+    #: Offer I-DATA / I-FORWARD-TSN (RFC 8260); used when the peer offers both too, so
+    #: fragments of messages on different streams interleave (see docs/sctp.md).
+    enable_message_interleaving: bool = True

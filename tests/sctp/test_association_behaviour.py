@@ -41,9 +41,13 @@ def with_crc(packet: bytes) -> bytes:
 def test_small_messages_not_starved_by_large_ones() -> None:
     """DATA chunks force a message's fragments onto consecutive TSNs (RFC 9260 6.9), so the
     scheduler interleaves streams per message: small messages on stream 2 wait for at most
-    the one large message of stream 1 already on the wire, not for its whole queue."""
+    the one large message of stream 1 already on the wire, not for its whole queue.
+    (test_association_idata.py measures the same load with I-DATA.)"""
     sim = Simulation(
-        1, a_to_z=LinkConfig(delay=0.01, bandwidth=2_000_000), z_to_a=LinkConfig(delay=0.01)
+        1,
+        a_options=AssociationOptions(enable_message_interleaving=False),
+        a_to_z=LinkConfig(delay=0.01, bandwidth=2_000_000),
+        z_to_a=LinkConfig(delay=0.01),
     )
     sim.keep_trace = False
     sim.establish()
@@ -72,7 +76,8 @@ def test_small_messages_not_starved_by_large_ones() -> None:
 
 
 def test_streams_alternate_per_message() -> None:
-    sim = Simulation(2)
+    """With DATA chunks (I-DATA off) streams alternate per message."""
+    sim = Simulation(2, a_options=AssociationOptions(enable_message_interleaving=False))
     sim.establish()
     a = sim.a.association
     for _ in range(5):
@@ -83,7 +88,7 @@ def test_streams_alternate_per_message() -> None:
     assert sim.run_until(lambda: len(sim.z.messages) == 11, 10)
     # 3000-byte messages: five fit one 16 KiB turn of a stream.
     assert [m.stream_id for m in sim.z.messages] == [1] * 5 + [2] * 5 + [3]
-    sim2 = Simulation(3)
+    sim2 = Simulation(3, a_options=AssociationOptions(enable_message_interleaving=False))
     sim2.establish()
     a = sim2.a.association
     for _ in range(3):
@@ -267,7 +272,7 @@ def test_send_limits_and_states() -> None:
 
 
 def test_fragment_size_matches_chromium() -> None:
-    sim = Simulation(9)
+    sim = Simulation(9, a_options=AssociationOptions(enable_message_interleaving=False))
     sim.establish()
     sim.a.association.send(0, 53, bytes(5000), sim.now)
     sim.flush()
@@ -284,7 +289,7 @@ def test_fragment_size_matches_chromium() -> None:
 
 
 def test_unknown_chunks_follow_upper_bits() -> None:
-    sim = Simulation(10)
+    sim = Simulation(10, a_options=AssociationOptions(enable_message_interleaving=False))
     sim.establish()
     z = sim.z.association
     tag = z.my_tag

@@ -95,7 +95,9 @@ def test_z_keeps_no_state_before_cookie_echo() -> None:
 
 
 def test_t3_rtx_backoff_then_association_failure() -> None:
-    options = AssociationOptions(rto_initial=0.5, rto_max=8.0, max_retransmissions=4)
+    options = AssociationOptions(
+        rto_initial=0.5, rto_max=8.0, max_retransmissions=4, enable_message_interleaving=False
+    )
     sim = Simulation(5, a_options=options, a_to_z=LinkConfig(drop=has(DataChunk)))
     sim.establish()
     sim.a.association.send(0, 51, b"x", sim.now)
@@ -109,7 +111,11 @@ def test_t3_rtx_backoff_then_association_failure() -> None:
 
 
 def test_t3_rtx_recovers_and_rto_restores() -> None:
-    sim = Simulation(6, a_to_z=LinkConfig(drop=lambda i, p: DataChunk in kinds(p) and i < 6))
+    sim = Simulation(
+        6,
+        a_options=AssociationOptions(enable_message_interleaving=False),
+        a_to_z=LinkConfig(drop=lambda i, p: DataChunk in kinds(p) and i < 6),
+    )
     sim.establish()
     sim.a.association.send(0, 51, b"hello", sim.now)
     sim.flush()

@@ -3,13 +3,22 @@ retransmission on the reconfig timer, and stream reuse."""
 
 from __future__ import annotations
 
+import pytest
+
 from aiortc_transport.sctp.events import (
     DataReceived,
     Event,
     StreamsResetIncoming,
     StreamsResetOutgoing,
 )
-from aiortc_transport.sctp.packet.chunk import DataChunk, ForwardTsnChunk, ReConfigChunk
+from aiortc_transport.sctp.options import AssociationOptions
+from aiortc_transport.sctp.packet.chunk import (
+    DataChunk,
+    ForwardTsnChunk,
+    IDataChunk,
+    IForwardTsnChunk,
+    ReConfigChunk,
+)
 from aiortc_transport.sctp.packet.packet import SctpPacket, serialize_packet
 from aiortc_transport.sctp.packet.parameter import (
     RESULT_IN_PROGRESS,
@@ -67,7 +76,11 @@ def test_reset_in_progress_until_last_data_arrives() -> None:
             return True
         return False
 
-    sim = Simulation(2, a_to_z=LinkConfig(drop=drop))
+    sim = Simulation(
+        2,
+        a_options=AssociationOptions(enable_message_interleaving=False),
+        a_to_z=LinkConfig(drop=drop),
+    )
     sim.establish()
     a = sim.a.association
     a.send(3, 51, b"old", sim.now)
@@ -134,7 +147,7 @@ def test_several_streams_batched_while_one_request_outstanding() -> None:
 def test_data_of_the_next_life_is_held_until_the_deferred_reset() -> None:
     """Hand-made peer packets: the reset request overtakes the stream's last old-life DATA,
     and new-life DATA (SSN 0 again) arrives before the old one too."""
-    sim = Simulation(5)
+    sim = Simulation(5, a_options=AssociationOptions(enable_message_interleaving=False))
     sim.establish()
     z = sim.z.association
     a = sim.a.association
@@ -195,15 +208,22 @@ def test_data_of_the_next_life_is_held_until_the_deferred_reset() -> None:
     assert z.stats.internal_errors == 0
 
 
-def test_reset_waits_until_no_abandoned_ssn_of_the_stream_can_be_forwarded() -> None:
+@pytest.mark.parametrize("interleaving", [False, True], ids=["DATA", "I-DATA"])
+def test_reset_waits_until_no_abandoned_ssn_of_the_stream_can_be_forwarded(
+    interleaving: bool,
+) -> None:
     # A -> DATA(stream 1, SSN 0, max_retransmits=0) /lost/; A abandons it. A FORWARD TSN
     # naming "stream 1 SSN 0" sent after the reset could be mistaken by Z for the stream's
     # new numbering, so the RE-CONFIG request waits until the FORWARD TSN was acknowledged.
-    # (Found by tests/datachannel/test_simulation.py, seed 838.)
-    def drop(index: int, packet: bytes) -> bool:
-        return any(type(c) is DataChunk and c.stream_id == 1 for c in chunks(packet))
+    # (Found by tests/datachannel/test_simulation.py, seed 838.) Same with I-DATA's MIDs.
+    data_kind = IDataChunk if interleaving else DataChunk
+    forward_kind = IForwardTsnChunk if interleaving else ForwardTsnChunk
 
-    sim = Simulation(3, a_to_z=LinkConfig(drop=drop))
+    def drop(index: int, packet: bytes) -> bool:
+        return any(type(c) is data_kind and c.stream_id == 1 for c in chunks(packet))
+
+    options = AssociationOptions(enable_message_interleaving=interleaving)
+    sim = Simulation(3, a_options=options, z_options=options, a_to_z=LinkConfig(drop=drop))
     sim.z.on_event = answer_resets
     sim.establish()
     a = sim.a.association
@@ -213,7 +233,7 @@ def test_reset_waits_until_no_abandoned_ssn_of_the_stream_can_be_forwarded() -> 
     sim.flush()
     assert sim.run_until(lambda: StreamsResetOutgoing((1,)) in sim.a.events, 10)
     sent_by_a = [(at, chunks(p)) for at, name, p in sim.trace if name == "A"]
-    forward_at = min(at for at, cs in sent_by_a if any(type(c) is ForwardTsnChunk for c in cs))
+    forward_at = min(at for at, cs in sent_by_a if any(type(c) is forward_kind for c in cs))
     request_at = min(at for at, cs in sent_by_a if any(type(c) is ReConfigChunk for c in cs))
     assert forward_at < request_at
     # The stream starts afresh: SSN 0 again, delivered.

@@ -16,6 +16,8 @@ from aiortc_transport.sctp.packet.chunk import (
     ForwardTsnChunk,
     HeartbeatAckChunk,
     HeartbeatRequestChunk,
+    IDataChunk,
+    IForwardTsnChunk,
     InitAckChunk,
     InitChunk,
     ReConfigChunk,
@@ -127,6 +129,22 @@ EXAMPLES: list[tuple[Chunk, str, str]] = [
     ),
     (ForwardTsnChunk(5, []), "c0000008 00000005", "FORWARD_TSN new_cum_tsn=5"),
     (
+        IDataChunk(0x01020304, 7, 0x0A0B0C0D, 51, b"hello", unordered=True, beginning=True),
+        "40060019 01020304 00070000 0a0b0c0d 00000033 68656c6c 6f000000",
+        "I_DATA[UB] tsn=16909060 sid=7 mid=168496141 ppid=51 len=5",
+    ),
+    (
+        IDataChunk(9, 1, 2, 3, b"abcd", end=True, immediate_ack=True),
+        "40090018 00000009 00010000 00000002 00000003 61626364",
+        "I_DATA[EI] tsn=9 sid=1 mid=2 fsn=3 len=4",
+    ),
+    (
+        IForwardTsnChunk(1000, [(4, False, 25), (6, True, 0xFFFFFFFF)]),
+        "c2000018 000003e8 00040000 00000019 00060001 ffffffff",
+        "I_FORWARD_TSN new_cum_tsn=1000 streams=sid4:mid25,sid6:Umid4294967295",
+    ),
+    (IForwardTsnChunk(5, []), "c2000008 00000005", "I_FORWARD_TSN new_cum_tsn=5"),
+    (
         UnknownChunk(0x7F, 0, b"\x00\x00\x00\x00"),
         "7f000008 00000000",
         "UNKNOWN_127 flags=0x00 len=8",
@@ -166,6 +184,15 @@ def test_data_chunk_flags_and_parse_entry_point() -> None:
     assert DataChunk.parse_untrusted(0x05, memoryview(value)).user_data == b"x"  # type: ignore[arg-type]
     # reserved flag bits are ignored
     assert DataChunk.parse_untrusted(0xF5, value) == chunk
+
+
+def test_idata_chunk_ppid_and_fsn_share_one_field() -> None:
+    first = IDataChunk(1, 2, 3, 51, b"x", beginning=True)
+    middle = IDataChunk(2, 2, 3, 1, b"y")
+    assert (first.ppid, first.fsn) == (51, 0)
+    assert (middle.ppid, middle.fsn) == (0, 1)
+    assert first.flags == 0x02
+    assert IDataChunk.parse_untrusted(0xF0 | 0x0F, bytes(16)).flags == 0x0F
 
 
 def test_data_chunk_without_user_data_is_structurally_valid() -> None:
@@ -224,6 +251,10 @@ MALFORMED: list[tuple[int, str, str]] = [
     (ReConfigChunk.TYPE, "0010000a 00000001 0000", "expected 8/16"),
     (ForwardTsnChunk.TYPE, "000000", "FORWARD TSN"),
     (ForwardTsnChunk.TYPE, "00000001 0001", "FORWARD TSN"),
+    (IDataChunk.TYPE, "00000001 00000000 00000000 000000", "< 16"),
+    (IForwardTsnChunk.TYPE, "000000", "I-FORWARD-TSN"),
+    (IForwardTsnChunk.TYPE, "00000001 00010000", "I-FORWARD-TSN"),
+    (IForwardTsnChunk.TYPE, "00000001 00010000 00000001 0001", "I-FORWARD-TSN"),
 ]
 
 
@@ -261,3 +292,10 @@ def test_oversized_chunk_cannot_be_serialized() -> None:
     with pytest.raises(ValueError):
         CookieEchoChunk(bytes(0xFFFC)).serialize()
     assert len(CookieEchoChunk(bytes(0xFFFB)).serialize()) == 0x10000
+
+
+def test_inline_idata_decoding_checks_the_fixed_fields() -> None:
+    with pytest.raises(ParseError, match="< 16"):
+        parse_chunks_untrusted(bytes.fromhex("40030013 00000001 00000000 00000000 000000 00"))
+    chunk = IDataChunk(5, 1, 2, 3, b"ab", unordered=True, end=True)
+    assert parse_chunks_untrusted(chunk.serialize() + chunk.serialize()) == [chunk, chunk]

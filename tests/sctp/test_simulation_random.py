@@ -1,7 +1,8 @@
 """Randomized two-endpoint runs over many seeds (loss, duplication, reordering, delay, a slow
 receiver): every reliable message delivered exactly once, in order where ordered; partially
 reliable ones delivered at most once or abandoned; no internal error; shutdown completes in
-bounded virtual time.  A failure names its seed."""
+bounded virtual time.  Every run exists twice: with DATA chunks, and with I-DATA negotiated
+(RFC 8260 message interleaving, fragment-level round robin).  A failure names its seed."""
 
 from __future__ import annotations
 
@@ -30,27 +31,32 @@ def _impairments(rng: random.Random) -> LinkConfig:
     )
 
 
-def _run(seed: int) -> None:
+def _run(seed: int, interleaving: bool) -> None:
     rng = random.Random(seed)
     slow = rng.random() < 0.3
     small_window = rng.random() < 0.3
-    z_options = AssociationOptions(a_rwnd=64 * 1024 if small_window else 5 * 1024 * 1024)
+    z_options = AssociationOptions(
+        a_rwnd=64 * 1024 if small_window else 5 * 1024 * 1024,
+        enable_message_interleaving=interleaving,
+    )
     sim = Simulation(
         seed,
         a_to_z=_impairments(rng),
         z_to_a=_impairments(rng),
+        a_options=AssociationOptions(enable_message_interleaving=interleaving),
         z_options=z_options,
         z_read_rate=200_000.0 if slow else None,
     )
     sim.keep_trace = False
     sim.establish(both=rng.random() < 0.5, timeout=120)
     a = sim.a.association
+    assert a._interleaving is interleaving and sim.z.association._interleaving is interleaving
     # (stream, ordered, reliable, data)
     sent: list[tuple[int, bool, bool, bytes]] = []
     total = 0
     for i in range(rng.randint(20, 80)):
-        stream = rng.choice([0, 1, 2, 3])
-        ordered = stream != 3
+        stream = rng.choice([0, 1, 2, 3, 4])
+        ordered = stream < 3
         reliable = stream in (0, 3) or rng.random() < 0.5
         size = rng.choice([1, 10, 500, 1160, 1161, 3000, 20_000])
         data = i.to_bytes(4, "big") + bytes([i % 251]) * size
@@ -92,7 +98,7 @@ def _run(seed: int) -> None:
         by_stream[m.stream_id].append(m.data)
     index = {s[3]: i for i, s in enumerate(sent)}
     for stream, datas in by_stream.items():
-        if stream == 3:
+        if stream >= 3:
             continue
         order = [index[d] for d in datas]
         assert order == sorted(order), f"seed {seed}: stream {stream} out of order"
@@ -102,9 +108,10 @@ def _run(seed: int) -> None:
         assert endpoint.association.stats.internal_errors == 0, f"seed {seed}"
 
 
+@pytest.mark.parametrize("interleaving", [False, True], ids=["data", "idata"])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_run(seed: int) -> None:
-    _run(seed)
+def test_random_run(seed: int, interleaving: bool) -> None:
+    _run(seed, interleaving)
 
 
 def _answer_resets(endpoint: Endpoint, event: Event, now: float) -> None:
@@ -115,18 +122,22 @@ def _answer_resets(endpoint: Endpoint, event: Event, now: float) -> None:
         endpoint.association.reset_streams(list(event.stream_ids), now)
 
 
-def _run_bidirectional(seed: int) -> None:
+def _run_bidirectional(seed: int, interleaving: bool) -> None:
     rng = random.Random(seed)
     sim = Simulation(
         seed,
         a_to_z=_impairments(rng),
         z_to_a=_impairments(rng),
-        a_options=AssociationOptions(a_rwnd=rng.choice([32 * 1024, 5 * 1024 * 1024])),
+        a_options=AssociationOptions(
+            a_rwnd=rng.choice([32 * 1024, 5 * 1024 * 1024]),
+            enable_message_interleaving=interleaving,
+        ),
         a_read_rate=rng.choice([None, 300_000.0]),
     )
     sim.keep_trace = bool(__import__("os").environ.get("SCTP_TRACE"))
     sim.a.on_event = sim.z.on_event = _answer_resets
     sim.establish(both=rng.random() < 0.5, timeout=120)
+    assert sim.a.association._interleaving is interleaving
     sent: dict[str, list[tuple[int, bytes]]] = {"A": [], "Z": []}
     for i in range(rng.randint(30, 120)):
         endpoint = rng.choice([sim.a, sim.z])
@@ -168,6 +179,7 @@ def _run_bidirectional(seed: int) -> None:
         assert endpoint.association.stats.internal_errors == 0, f"seed {seed}"
 
 
+@pytest.mark.parametrize("interleaving", [False, True], ids=["data", "idata"])
 @pytest.mark.parametrize("seed", range(len(SEEDS) // 2))
-def test_random_bidirectional_with_resets(seed: int) -> None:
-    _run_bidirectional(seed)
+def test_random_bidirectional_with_resets(seed: int, interleaving: bool) -> None:
+    _run_bidirectional(seed, interleaving)

@@ -209,3 +209,98 @@ def test_stale_and_bogus_sacks_ignored() -> None:
     assert not q.handle_sack(5000, 1 << 20, [], 0.2).valid  # never sent
     assert q.handle_sack(1001, 1 << 20, [(5, 70000)], 0.2).valid  # out-of-range block
     assert q.flight_size == 1000
+
+
+def interleaved_drain(queue: SendQueue, room: int = 1000) -> list[tuple[int, int, int, bool]]:
+    """(stream, MID, FSN, E) per fragment."""
+    out = []
+    while (fragment := queue.next_fragment(room, 0.0)) is not None:
+        message, _, _, e = fragment
+        out.append((message.stream_id, message.ssn, message.fsn, e))
+    return out
+
+
+def test_interleaving_turns_per_fragment_with_mids_and_fsns() -> None:
+    queue = SendQueue()
+    queue.interleaving = True
+    queue.add(msg(1, 2500))
+    queue.add(msg(1, 10))
+    queue.add(msg(2, 10))
+    queue.add(msg(2, 10, ordered=False))
+    queue.add(msg(2, 10))
+    assert interleaved_drain(queue) == [
+        (1, 0, 0, False),
+        (2, 0, 0, True),  # stream 2's first message goes while stream 1's is cut
+        (1, 0, 1, False),
+        (2, 0, 0, True),  # unordered MIDs are a sequence of their own
+        (1, 0, 2, True),
+        (2, 1, 0, True),
+        (1, 1, 0, True),
+    ]
+    assert queue.total_buffered == 0 and not queue.has_data
+
+
+def test_interleaving_drops_abandoned_partial_message_and_resets_mids() -> None:
+    queue = SendQueue()
+    queue.interleaving = True
+    big = msg(1, 3000, max_retransmits=0)
+    queue.add(big)
+    queue.add(msg(1, 10))
+    first = queue.next_fragment(1000, 0.0)
+    assert first is not None and first[0] is big
+    big.abandoned = True  # the retransmission queue gave it up
+    assert interleaved_drain(queue) == [(1, 1, 0, True)]
+    assert queue.buffered_amount(1) == 0
+    queue.prepare_reset(1)
+    assert queue.ready_to_reset(1)
+    queue.add(msg(1, 10))  # held for the next life
+    assert interleaved_drain(queue) == []
+    queue.finish_reset(1, performed=True)
+    assert interleaved_drain(queue) == [(1, 0, 0, True)]
+
+
+def test_interleaved_abandon_covers_scattered_tsns_and_lists_mids() -> None:
+    q = rtx_queue()
+    q.interleaving = True
+    big = msg(1, 5000, max_retransmits=0)
+    big.first_tsn = q.next_tsn
+    big.offset = 2000
+    other = msg(2, 10)  # reliable, between the big message's fragments
+    unordered = [msg(3, 10, ordered=False, max_retransmits=0) for _ in range(2)]
+    for i, m in enumerate(unordered):
+        m.ssn = 4 + i
+        m.offset = 10  # fully cut
+    q.add_sent(big, b"x", 1000, 0.0)  # 1000
+    other.first_tsn = q.add_sent(other, b"x", 10, 0.0)  # 1001
+    q.add_sent(big, b"x", 1000, 0.0)  # 1002
+    for m in unordered:  # 1003, 1004
+        m.first_tsn = q.add_sent(m, b"x", 10, 0.0)
+    big.ssn = 7
+    q.abandon(big)  # placeholder 1005 for its unsent end
+    for m in unordered:
+        q.abandon(m)
+    assert q.next_tsn == 1006
+    assert q.advanced_peer_ack_point == 1000  # 1001 is reliable and not acknowledged
+    q.handle_sack(1001 & 0xFFFFFFFF, 1 << 20, [], 0.1)
+    assert q.advanced_peer_ack_point == 1005
+    assert q.make_iforward_tsn() == (1005, [(1, False, 7), (3, True, 4), (3, True, 5)])
+
+
+def test_interleaving_starts_messages_within_the_peer_buffer_budget() -> None:
+    queue = SendQueue()
+    queue.interleaving = True
+    queue.start_budget = 2500
+    for stream in (1, 2, 3):
+        queue.add(msg(stream, 2000))
+    queue.add(msg(4, 300))
+    # Stream 1 starts; 2 and 3 would exceed the budget and wait; the small one fits.
+    assert interleaved_drain(queue) == [
+        (1, 0, 0, False),
+        (4, 0, 0, True),
+        (1, 0, 1, True),
+        (2, 0, 0, False),
+        (2, 0, 1, True),
+        (3, 0, 0, False),
+        (3, 0, 1, True),
+    ]
+    assert queue.in_progress_bytes == 0

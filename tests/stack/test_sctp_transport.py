@@ -126,3 +126,34 @@ async def test_stop_before_start_and_right_after_connecting_is_clean() -> None:
     assert channel.readyState == "closed"
     await a.states.wait_for("closed")
     await stop_stack(a, z)
+
+
+async def test_ours_to_ours_uses_i_data_and_interleaves_channels() -> None:
+    """Both ends offer I-DATA (RFC 8260): a small message on one channel overtakes a large
+    one sent earlier on another."""
+    a, z = await stack_pair()
+    big_channel = RTCDataChannel(a.sctp, RTCDataChannelParameters(label="big"))
+    small_channel = RTCDataChannel(a.sctp, RTCDataChannelParameters(label="small"))
+    await asyncio.wait_for(
+        asyncio.gather(big_channel.wait_open(), small_channel.wait_open()), TIMEOUT
+    )
+    for side in (a, z):
+        association = side.sctp._association
+        assert association is not None and association._interleaving
+    big_remote = await z.wait_channel(1)
+    small_remote = await z.wait_channel(2)
+    arrivals: list[str] = []
+    done = asyncio.Event()
+
+    def record(label: str) -> None:
+        arrivals.append(label)
+        if len(arrivals) == 2:
+            done.set()
+
+    big_remote.on("message", lambda message: record("big"))
+    small_remote.on("message", lambda message: record("small"))
+    big_channel.send(b"b" * 250_000)
+    small_channel.send("small")
+    await asyncio.wait_for(done.wait(), TIMEOUT)
+    assert arrivals == ["small", "big"]
+    await stop_stack(a, z)

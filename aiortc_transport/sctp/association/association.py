@@ -59,6 +59,8 @@ from ..packet.chunk import (
     ForwardTsnChunk,
     HeartbeatAckChunk,
     HeartbeatRequestChunk,
+    IDataChunk,
+    IForwardTsnChunk,
     InitAckChunk,
     InitChunk,
     ReConfigChunk,
@@ -68,6 +70,7 @@ from ..packet.chunk import (
     ShutdownCompleteChunk,
     UnknownChunk,
     serialize_data_chunk,
+    serialize_idata_chunk,
 )
 from ..packet.chunk.data import FLAG_BEGINNING, FLAG_END, FLAG_UNORDERED
 from ..packet.error_cause import (
@@ -90,6 +93,7 @@ from ..packet.parameter import (
     UnknownParameter,
 )
 from ..rx.data_tracker import DataTracker
+from ..rx.interleaved_reassembly import InterleavedReassemblyQueue
 from ..rx.reassembly import ReassemblyQueue
 from ..sequence import unwrap_tsn, wrap_tsn
 from ..timer import Timer
@@ -97,7 +101,7 @@ from ..tx.retransmission_queue import RetransmissionQueue
 from ..tx.rto import RtoEstimator
 from ..tx.send_queue import OutgoingMessage, SendQueue
 from .state import DATA_RECEIVE_STATES, DATA_SEND_STATES, AssociationState, AssociationStats
-from .state_cookie import FEATURE_FORWARD_TSN, FEATURE_RECONFIG, StateCookie
+from .state_cookie import FEATURE_FORWARD_TSN, FEATURE_IDATA, FEATURE_RECONFIG, StateCookie
 from .stream_reset import StreamResetHandler
 
 logger = logging.getLogger(__name__)
@@ -105,8 +109,11 @@ logger = logging.getLogger(__name__)
 _S = AssociationState
 _FORWARD_TSN_TYPE = 192
 _RECONFIG_TYPE = 130
+_IDATA_TYPE = 64
+_IFORWARD_TSN_TYPE = 194
 _COMMON_HEADER_SIZE = 12
 _DATA_HEADER_SIZE = 16
+_IDATA_HEADER_SIZE = 20
 _HEARTBEAT_INFO = struct.Struct("!dQ")
 #: The Unrecognized Parameter parameter of INIT ACK (RFC 9260 section 3.3.3).
 _UNRECOGNIZED_PARAMETER_TYPE = 8
@@ -148,6 +155,8 @@ class Association:
         self._peer_initial_tsn = 0
         self._peer_forward_tsn = False
         self._peer_reconfig = False
+        #: I-DATA / I-FORWARD-TSN in use (RFC 8260): both sides advertised both.
+        self._interleaving = False
         self.outbound_streams = 0
         self.inbound_streams = 0
         self._init_chunk: bytes | None = None
@@ -181,7 +190,9 @@ class Association:
         self._send_queue = SendQueue()
         self._tx: RetransmissionQueue | None = None
         self._tracker: DataTracker | None = None
-        self._reassembly = ReassemblyQueue(self._deliver)
+        self._reassembly: ReassemblyQueue | InterleavedReassemblyQueue = ReassemblyQueue(
+            self._deliver
+        )
         self._undelivered_bytes = 0
         self._last_advertised_rwnd = options.a_rwnd
         self._reset = StreamResetHandler(self)
@@ -189,6 +200,8 @@ class Association:
         #: User data per full DATA chunk: mtu - 12 - 16, down to a multiple of 4 (1160 at
         #: 1191, like Chromium).
         self._max_fragment = (mtu - _COMMON_HEADER_SIZE - _DATA_HEADER_SIZE) & ~3
+        #: The same for I-DATA (4 more header bytes).
+        self._max_ifragment = (mtu - _COMMON_HEADER_SIZE - _IDATA_HEADER_SIZE) & ~3
 
         self._handlers: dict[type[Any], Callable[[Any, float], bool]] = {
             SackChunk: self._handle_sack,
@@ -202,6 +215,7 @@ class Association:
             ErrorChunk: self._handle_error,
             AbortChunk: self._handle_abort,
             ForwardTsnChunk: self._handle_forward_tsn,
+            IForwardTsnChunk: self._handle_forward_tsn,
             ReConfigChunk: self._handle_reconfig,
             InitChunk: self._handle_unexpected,
             CookieEchoChunk: self._handle_unexpected,
@@ -452,9 +466,11 @@ class Association:
         tracker = self._tracker
         for chunk in chunks:
             chunk_type = type(chunk)
-            if chunk_type is DataChunk:
+            if chunk_type is DataChunk or chunk_type is IDataChunk:
                 if self._handle_data(chunk, now):  # type: ignore[arg-type]
                     had_data = True
+                elif self.state == _S.CLOSED:
+                    return
                 continue
             if chunk_type is UnknownChunk:
                 if not self._handle_unknown(chunk):  # type: ignore[arg-type]
@@ -528,10 +544,12 @@ class Association:
         self._t1_init.start(now)
 
     def _local_parameters(self) -> list[Parameter]:
-        return [
-            ForwardTsnSupportedParameter(),
-            SupportedExtensionsParameter([_FORWARD_TSN_TYPE, _RECONFIG_TYPE]),
-        ]
+        extensions = [_FORWARD_TSN_TYPE, _RECONFIG_TYPE]
+        if self._options.enable_message_interleaving:
+            # RFC 8260 sections 2.2.1 / 2.3.1: I-DATA and I-FORWARD-TSN are offered through
+            # the Supported Extensions parameter.
+            extensions += [_IDATA_TYPE, _IFORWARD_TSN_TYPE]
+        return [ForwardTsnSupportedParameter(), SupportedExtensionsParameter(extensions)]
 
     @staticmethod
     def _peer_features(parameters: list[Parameter]) -> tuple[int, list[Parameter], bool]:
@@ -551,6 +569,8 @@ class Association:
                     features |= FEATURE_FORWARD_TSN
                 if _RECONFIG_TYPE in types:
                     features |= FEATURE_RECONFIG
+                if _IDATA_TYPE in types and _IFORWARD_TSN_TYPE in types:
+                    features |= FEATURE_IDATA
             elif kind is UnknownParameter:
                 ptype = parameter.type  # type: ignore[union-attr]
                 if ptype in _KNOWN_INIT_PARAMETERS:
@@ -747,6 +767,20 @@ class Association:
                 self._rto,
             )
             self._reset.setup(self._my_initial_tsn, peer_initial_tsn)
+            # RFC 8260 2.2.1 / 2.3.1: I-DATA only when both ends offered I-DATA and
+            # I-FORWARD-TSN; then for every user message, and never DATA.
+            interleaving = options.enable_message_interleaving and bool(features & FEATURE_IDATA)
+            self._interleaving = interleaving
+            self._tx.interleaving = interleaving
+            self._send_queue.interleaving = interleaving
+            self._send_queue.abandon_started = self._abandon_started
+            self._send_queue.start_budget = peer_a_rwnd // 2
+            if interleaving != isinstance(self._reassembly, InterleavedReassemblyQueue):
+                self._reassembly = (
+                    InterleavedReassemblyQueue(self._deliver)
+                    if interleaving
+                    else ReassemblyQueue(self._deliver)
+                )
 
     def _establish_from_cookie(self, cookie: StateCookie, now: float) -> None:
         self.my_tag = cookie.local_tag
@@ -790,10 +824,19 @@ class Association:
             self._events.append(AssociationEstablished(self.outbound_streams, self.inbound_streams))
 
     # -- data (section 6) ------------------------------------------------------------
-    def _handle_data(self, chunk: DataChunk, now: float) -> bool:
-        """One DATA chunk; True if the packet counts as carrying data (for SACK timing)."""
+    def _handle_data(self, chunk: DataChunk | IDataChunk, now: float) -> bool:
+        """One DATA or I-DATA chunk; True if the packet counts as carrying data (SACK timing)."""
         tracker = self._tracker
         if tracker is None or self.state not in DATA_RECEIVE_STATES:
+            return False
+        if (type(chunk) is IDataChunk) is not self._interleaving:
+            # RFC 8260 section 2.2.1: DATA when I-DATA was negotiated, or I-DATA when it was
+            # not, is a protocol violation that aborts the association.
+            kind = "I-DATA" if type(chunk) is IDataChunk else "DATA"
+            self._abort_with(
+                ProtocolViolationCause(f"{kind} chunk against the negotiated data chunk type"),
+                f"peer sent {kind} against the negotiation (RFC 8260)",
+            )
             return False
         if self.state == _S.COOKIE_ECHOED:
             # DATA with our verification tag shows the peer accepted our COOKIE ECHO (RFC
@@ -831,17 +874,38 @@ class Association:
         if self._reset.defers(chunk.stream_id, tsn):
             self._reset.stash(tsn, chunk)
             return True
-        self._reassembly.add(
-            tsn,
-            chunk.stream_id,
-            chunk.ssn,
-            chunk.ppid,
-            chunk.user_data,
-            chunk.unordered,
-            chunk.beginning,
-            chunk.end,
-        )
+        self._reassemble(tsn, chunk)
         return True
+
+    def _reassemble(self, tsn: int, chunk: DataChunk | IDataChunk) -> None:
+        """Hand one new fragment to the reassembly queue of the negotiated kind."""
+        if type(chunk) is IDataChunk:
+            self._reassembly.add(
+                tsn,
+                chunk.stream_id,
+                chunk.mid,
+                chunk.ppid_or_fsn,
+                chunk.user_data,
+                chunk.unordered,
+                chunk.beginning,
+                chunk.end,
+            )
+        else:
+            self._reassembly.add(
+                tsn,
+                chunk.stream_id,
+                chunk.ssn,  # type: ignore[union-attr]
+                chunk.ppid,
+                chunk.user_data,
+                chunk.unordered,
+                chunk.beginning,
+                chunk.end,
+            )
+
+    def _abandon_started(self, message: OutgoingMessage) -> None:
+        """An expired message stops being cut (I-DATA): abandon its sent fragments."""
+        if self._tx is not None and not message.abandoned:
+            self._tx.abandon(message)
 
     def _deliver(self, stream_id: int, ppid: int, data: bytes, unordered: bool) -> None:
         self._undelivered_bytes += len(data)
@@ -889,11 +953,19 @@ class Association:
             self._t3_rtx.start(now, self._rto.rto)
         self._maybe_progress_shutdown(now)
 
-    def _handle_forward_tsn(self, chunk: ForwardTsnChunk, now: float) -> bool:
-        """RFC 3758 section 3.6."""
+    def _handle_forward_tsn(self, chunk: ForwardTsnChunk | IForwardTsnChunk, now: float) -> bool:
+        """RFC 3758 section 3.6; RFC 8260 section 2.3.2 for I-FORWARD-TSN."""
         tracker = self._tracker
         if tracker is None or self.state not in DATA_RECEIVE_STATES:
             return True
+        if (type(chunk) is IForwardTsnChunk) is not self._interleaving:
+            # RFC 8260 section 2.3.1: the wrong kind of FORWARD TSN is a protocol violation.
+            kind = "I-FORWARD-TSN" if type(chunk) is IForwardTsnChunk else "FORWARD-TSN"
+            self._abort_with(
+                ProtocolViolationCause(f"{kind} chunk against the negotiated data chunk type"),
+                f"peer sent {kind} against the negotiation (RFC 8260)",
+            )
+            return False
         new_cum = unwrap_tsn(chunk.new_cumulative_tsn, tracker.cumulative_tsn)
         if new_cum > tracker.highest_received + 0x10000 + self._options.a_rwnd:
             return True  # absurd jump: ignore rather than corrupt the tracker
@@ -902,7 +974,7 @@ class Association:
         # the receiver may hold every fragment the sender sent of a message that the sender
         # abandoned before cutting the rest of it (the SACK saying so crossed the abandon).
         self._reset.before_forward_tsn(new_cum)
-        self._reassembly.forward_tsn(new_cum, chunk.streams)
+        self._reassembly.forward_tsn(new_cum, chunk.streams)  # type: ignore[arg-type]
         self._reset.after_data_received(now)
         return True
 
@@ -1196,7 +1268,13 @@ class Association:
             tracker.sack_due(now) or (will_send_data and tracker.sack_pending)
         )
         send_forward_tsn = tx is not None and data_allowed and tx.forward_tsn_needed()
-        max_fragment = self._max_fragment
+        interleaving = self._interleaving
+        if interleaving:
+            max_fragment = self._max_ifragment
+            data_header = _IDATA_HEADER_SIZE
+        else:
+            max_fragment = self._max_fragment
+            data_header = _DATA_HEADER_SIZE
         burst = 0
         fast = tx is not None and tx.fast_retransmit_pending
         header = _COMMON_HEADER_SIZE
@@ -1218,8 +1296,12 @@ class Association:
                     room -= len(sack)
                     send_sack = False
             if send_forward_tsn and tx is not None:
-                new_cum, streams = tx.make_forward_tsn()
-                forward = ForwardTsnChunk(wrap_tsn(new_cum), streams).serialize()
+                if interleaving:
+                    new_cum, entries = tx.make_iforward_tsn()
+                    forward = IForwardTsnChunk(wrap_tsn(new_cum), entries).serialize()
+                else:
+                    new_cum, streams = tx.make_forward_tsn()
+                    forward = ForwardTsnChunk(wrap_tsn(new_cum), streams).serialize()
                 chunks.append(forward)
                 room -= len(forward)
                 send_forward_tsn = False
@@ -1242,8 +1324,8 @@ class Association:
                         send_forward_tsn = True
                 if not tx.has_retransmissions and burst < options.max_burst:
                     added = False
-                    while room > _DATA_HEADER_SIZE:
-                        limit = room - _DATA_HEADER_SIZE
+                    while room > data_header:
+                        limit = room - data_header
                         if limit > max_fragment:
                             limit = max_fragment
                         pending = queue.remaining_room_needed()
@@ -1262,14 +1344,25 @@ class Association:
                             | (FLAG_END if end else 0)
                             | (0 if message.ordered else FLAG_UNORDERED)
                         )
-                        chunk = serialize_data_chunk(
-                            tsn & 0xFFFFFFFF,
-                            message.stream_id,
-                            message.ssn,
-                            message.ppid,
-                            data,
-                            flags,
-                        )
+                        if interleaving:
+                            # RFC 8260 2.1: the B fragment carries the PPID, others the FSN.
+                            chunk = serialize_idata_chunk(
+                                tsn & 0xFFFFFFFF,
+                                message.stream_id,
+                                message.ssn,
+                                message.ppid if beginning else message.fsn,
+                                data,
+                                flags,
+                            )
+                        else:
+                            chunk = serialize_data_chunk(
+                                tsn & 0xFFFFFFFF,
+                                message.stream_id,
+                                message.ssn,
+                                message.ppid,
+                                data,
+                                flags,
+                            )
                         tx.add_sent(message, chunk, len(data), now)
                         chunks.append(chunk)
                         room -= len(chunk)

@@ -21,6 +21,8 @@ COOKIE_SIZE = _FIELDS.size + _MAC_SIZE
 
 FEATURE_FORWARD_TSN = 0x01
 FEATURE_RECONFIG = 0x02
+#: The peer offered both I-DATA and I-FORWARD-TSN (RFC 8260).
+FEATURE_IDATA = 0x04
 
 
 @dataclass(frozen=True, slots=True)

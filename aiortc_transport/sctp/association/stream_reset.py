@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..events import StreamsResetFailed, StreamsResetIncoming, StreamsResetOutgoing
-from ..packet.chunk import DataChunk, ReConfigChunk
+from ..packet.chunk import DataChunk, IDataChunk, ReConfigChunk
 from ..packet.parameter import (
     RESULT_DENIED,
     RESULT_ERROR_BAD_SEQUENCE_NUMBER,
@@ -64,7 +64,7 @@ class _DeferredReset:
         self.sequence = sequence
         self.last_tsn = last_tsn
         self.stream_ids = stream_ids
-        self.stash: list[tuple[int, DataChunk]] = []
+        self.stash: list[tuple[int, DataChunk | IDataChunk]] = []
 
 
 class StreamResetHandler:
@@ -260,7 +260,7 @@ class StreamResetHandler:
             and (not deferred.stream_ids or stream_id in deferred.stream_ids)
         )
 
-    def stash(self, tsn: int, chunk: DataChunk) -> None:
+    def stash(self, tsn: int, chunk: DataChunk | IDataChunk) -> None:
         """Hold a chunk of the streams' next life until the reset is performed."""
         assert self._deferred is not None  # only after defers() said so
         self._deferred.stash.append((tsn, chunk))
@@ -284,15 +284,5 @@ class StreamResetHandler:
         if self._last_response is not None and self._last_response[0] == deferred.sequence:
             self._last_response = (deferred.sequence, RESULT_SUCCESS_PERFORMED)
         self._perform_incoming(deferred.stream_ids, deferred.last_tsn)
-        reassembly = assoc._reassembly
         for tsn, chunk in sorted(deferred.stash, key=lambda e: e[0]):
-            reassembly.add(
-                tsn,
-                chunk.stream_id,
-                chunk.ssn,
-                chunk.ppid,
-                chunk.user_data,
-                chunk.unordered,
-                chunk.beginning,
-                chunk.end,
-            )
+            assoc._reassemble(tsn, chunk)

@@ -25,6 +25,10 @@ ACKED = 1  # gap-acked (cumulatively acked entries are removed)
 TO_RETRANSMIT = 2
 ABANDONED = 3
 
+#: I-FORWARD-TSN entries (8 bytes each) that fit one packet at the default MTU with room to
+#: spare for a SACK.
+_MAX_IFORWARD_TSN_ENTRIES = 100
+
 
 class SentChunk:
     """One DATA chunk that has a TSN and is not yet cumulatively acknowledged."""
@@ -110,6 +114,8 @@ class RetransmissionQueue:
         self._range_highest = 0
         self.retransmissions = 0
         self.fast_retransmissions = 0
+        #: I-DATA negotiated: a message's fragments need not have consecutive TSNs.
+        self.interleaving = False
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -155,6 +161,7 @@ class RetransmissionQueue:
         """Register a new chunk; returns its TSN (assigned by the caller before encoding)."""
         tsn = self.next_tsn
         self.next_tsn = tsn + 1
+        message.last_tsn = tsn
         self._items.append(SentChunk(tsn, message, chunk, size, now))
         self.flight_size += size
         rwnd = self.peer_rwnd - size
@@ -208,6 +215,7 @@ class RetransmissionQueue:
         message.abandoned = True
         self.abandoned_messages += 1
         items = self._items
+        placeholder_tsn = -1
         if message.first_tsn >= 0 and message.offset < len(message.data):
             # Partially sent: the receiver may hold every fragment sent so far, so nothing
             # would make it skip the message.  A placeholder for the unsent end takes the
@@ -215,6 +223,7 @@ class RetransmissionQueue:
             # the peer's cumulative point past the message (as dcSCTP does).
             placeholder = SentChunk(self.next_tsn, message, b"", 0, 0.0)
             placeholder.state = ABANDONED
+            placeholder_tsn = self.next_tsn
             self.next_tsn += 1
             items.append(placeholder)
         if not items:
@@ -222,6 +231,18 @@ class RetransmissionQueue:
         base = items[0].tsn
         index = max(message.first_tsn - base, 0)
         n = len(items)
+        if self.interleaving:
+            # I-DATA: other messages' fragments may sit between this one's (RFC 8260).
+            stop = min(max(message.last_tsn, placeholder_tsn) - base + 1, n)
+            while index < stop:
+                item = items[index]
+                if item.message is message:
+                    if item.state == IN_FLIGHT:
+                        self.flight_size -= item.size
+                    item.state = ABANDONED
+                index += 1
+            self._update_advanced_point()
+            return
         while index < n:
             item = items[index]
             if item.message is not message:
@@ -294,6 +315,42 @@ class RetransmissionQueue:
         self.forward_tsn_sent_point = point
         self.forward_tsn_retransmit = False
         return point, sorted(streams.items())
+
+    def make_iforward_tsn(self) -> tuple[int, list[tuple[int, bool, int]]]:
+        """(new cumulative TSN, [(stream id, unordered, MID)]) for an I-FORWARD-TSN.
+
+        RFC 8260 section 2.3.1: ordered streams list the largest MID skipped (the receiver
+        skips up to it).  Unlike FORWARD TSN, unordered messages are listed too, since only
+        their MID identifies their fragments; each abandoned unordered MID gets an entry
+        (receivers such as usrsctp drop exactly the MID listed, dcSCTP every MID up to it),
+        unless there are so many that only the largest per stream fits in the chunk.
+        Within a stream and mode MIDs grow with TSNs: the last one in TSN order is largest.
+        """
+        point = self.advanced_peer_ack_point
+        ordered: dict[int, int] = {}
+        unordered: dict[tuple[int, int], None] = {}
+        items = self._items
+        if items:
+            base = items[0].tsn
+            for index in range(0, min(point - base + 1, len(items))):
+                item = items[index]
+                if item.state == ABANDONED:
+                    message = item.message
+                    if message.ordered:
+                        ordered[message.stream_id] = message.ssn
+                    else:
+                        unordered[(message.stream_id, message.ssn)] = None
+        if len(ordered) + len(unordered) > _MAX_IFORWARD_TSN_ENTRIES:
+            largest: dict[int, int] = {}
+            for stream_id, mid in unordered:
+                largest[stream_id] = mid
+            unordered = dict.fromkeys(largest.items())
+        self.forward_tsn_sent_point = point
+        self.forward_tsn_retransmit = False
+        entries = [(sid, False, mid) for sid, mid in ordered.items()]
+        entries += [(sid, True, mid) for sid, mid in unordered]
+        entries.sort(key=_entry_key)
+        return point, entries
 
     # -- SACK ----------------------------------------------------------------------------
     def handle_sack(
@@ -467,3 +524,7 @@ class RetransmissionQueue:
 
 def _tsn_key(item: SentChunk) -> int:
     return item.tsn
+
+
+def _entry_key(entry: tuple[int, bool, int]) -> tuple[int, bool]:
+    return entry[0], entry[1]

@@ -10,6 +10,12 @@ message on one stream delays small messages of other streams by at most that one
 by everything queued on its stream.  Fragments are cut lazily, sized to the room left in the
 packet being built, so no fragment list is materialised for big messages.
 
+With I-DATA (RFC 8260, ``interleaving``) fragments of different messages may interleave, so
+the ring rotates after every fragment instead: each stream with queued data in turn hands out
+one fragment of its oldest message (at most one message per stream is in progress).  Small
+messages on one stream then complete while a large message on another is still being cut.
+Messages carry a 32-bit MID per (stream, ordered/unordered) and an FSN per fragment.
+
 Expired messages (lifetime) that never got a TSN are dropped here without consuming a TSN or
 an SSN.
 """
@@ -17,6 +23,7 @@ an SSN.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 #: Bytes a stream may send per turn of the ring (deficit round robin over whole messages):
 #: a stream of small messages sends several per turn, a large message takes one whole turn.
@@ -31,6 +38,8 @@ class OutgoingMessage:
         "data",
         "expires_at",
         "first_tsn",
+        "fsn",
+        "last_tsn",
         "max_retransmits",
         "offset",
         "ordered",
@@ -56,10 +65,15 @@ class OutgoingMessage:
         self.expires_at = expires_at
         #: Bytes already cut into fragments.
         self.offset = 0
-        #: Wire SSN (ordered messages; assigned with the first fragment).
+        #: Wire SSN (ordered messages; assigned with the first fragment); with I-DATA the
+        #: 32-bit MID (ordered and unordered messages alike).
         self.ssn = 0
+        #: I-DATA fragment sequence number of the fragment cut last.
+        self.fsn = -1
         #: TSN of the first fragment (unwrapped), once assigned.
         self.first_tsn = -1
+        #: TSN of the latest fragment (unwrapped), once assigned.
+        self.last_tsn = -1
         self.abandoned = False
 
     @property
@@ -77,6 +91,7 @@ class OutgoingStream:
         "in_ring",
         "low_threshold",
         "next_ssn",
+        "next_unordered_mid",
         "queue",
         "reset_drain",
         "stream_id",
@@ -87,6 +102,8 @@ class OutgoingStream:
         self.stream_id = stream_id
         self.queue: deque[OutgoingMessage] = deque()
         self.next_ssn = 0
+        #: I-DATA: the MID sequence of unordered messages (RFC 8260 section 2.1).
+        self.next_unordered_mid = 0
         #: Bytes queued and not yet handed to the network.
         self.buffered = 0
         self.low_threshold = 0
@@ -101,11 +118,33 @@ class OutgoingStream:
 
 
 class SendQueue:
-    """Per-stream FIFO queues and a message-granular round-robin scheduler."""
+    """Per-stream FIFO queues and a round-robin scheduler (per message, or per fragment with
+    I-DATA)."""
 
-    __slots__ = ("_current", "_ring", "buffered_low", "streams", "total_buffered")
+    __slots__ = (
+        "_current",
+        "_ring",
+        "abandon_started",
+        "buffered_low",
+        "in_progress_bytes",
+        "interleaving",
+        "start_budget",
+        "streams",
+        "total_buffered",
+    )
 
     def __init__(self) -> None:
+        #: I-DATA negotiated: fragment-level round robin (set when the association is set up).
+        self.interleaving = False
+        #: I-DATA: called for a message whose lifetime ran out after its first fragments
+        #: went out; the retransmission queue abandons what was sent (RFC 3758 / 8260).
+        self.abandon_started: Callable[[OutgoingMessage], None] | None = None
+        #: I-DATA: total size of the messages started and not finished.  The receiver holds
+        #: their fragments until they complete, so a new message only starts while that
+        #: stays within ``start_budget`` (half the peer's receive buffer): partial messages
+        #: then never fill its window, which would leave only one-chunk zero-window probes.
+        self.in_progress_bytes = 0
+        self.start_budget = 1 << 62
         self.streams: dict[int, OutgoingStream] = {}
         self._ring: deque[OutgoingStream] = deque()
         #: The message whose fragments are being handed out (must finish first).
@@ -175,8 +214,11 @@ class SendQueue:
     ) -> tuple[OutgoingMessage, bytes, bool, bool] | None:
         """Cut the next fragment of at most ``room`` bytes: (message, data, B, E) or None.
 
-        ``room`` must be positive.  A message already started always continues first.
+        ``room`` must be positive.  With DATA a message already started always continues
+        first; with I-DATA the ring turns after every fragment.
         """
+        if self.interleaving:
+            return self._next_interleaved(room, now)
         message = self._current
         if message is None or message.abandoned:
             if message is not None:
@@ -206,6 +248,92 @@ class SendQueue:
         if end:
             self._finish_current(message)
         return message, fragment, beginning, end
+
+    def _next_interleaved(
+        self, room: int, now: float
+    ) -> tuple[OutgoingMessage, bytes, bool, bool] | None:
+        ring = self._ring
+        skipped = 0
+        while ring:
+            stream = ring[0]
+            queue = stream.queue
+            message: OutgoingMessage | None = None
+            while queue:
+                head = queue[0]
+                expired = head.expires_at is not None and head.expires_at < now
+                if expired and head.offset and not head.abandoned:
+                    # With I-DATA the rest of a started message need not follow (its MID
+                    # names it in the I-FORWARD-TSN), so an expired one stops here.
+                    if self.abandon_started is not None:
+                        self.abandon_started(head)
+                    head.abandoned = True
+                if head.abandoned or expired:
+                    # Abandoned while partially sent (the retransmission queue covers what
+                    # went out), or expired before its first fragment: no TSN, no MID.
+                    queue.popleft()
+                    if head.offset:
+                        self.in_progress_bytes -= len(head.data)
+                    head.abandoned = True
+                    if head.offset < len(head.data):
+                        self._release(stream, len(head.data) - head.offset)
+                        head.offset = len(head.data)
+                    if stream.reset_drain:
+                        stream.reset_drain -= 1
+                    continue
+                if stream.reset_drain == 0:
+                    break
+                message = head
+                break
+            if message is None:
+                ring.popleft()
+                stream.in_ring = False
+                continue
+            data = message.data
+            offset = message.offset
+            total = len(data)
+            beginning = offset == 0
+            if (
+                beginning
+                and self.in_progress_bytes
+                and self.in_progress_bytes + total > self.start_budget
+            ):
+                # Over budget: this stream waits; streams with a started message go on.
+                skipped += 1
+                if skipped >= len(ring):
+                    return None
+                ring.rotate(-1)
+                continue
+            if beginning:
+                if message.ordered:
+                    message.ssn = stream.next_ssn & 0xFFFFFFFF
+                    stream.next_ssn += 1
+                else:
+                    message.ssn = stream.next_unordered_mid & 0xFFFFFFFF
+                    stream.next_unordered_mid += 1
+            end_offset = offset + room
+            if end_offset >= total:
+                end_offset = total
+                fragment = data if beginning else data[offset:]
+            else:
+                fragment = data[offset:end_offset]
+            message.offset = end_offset
+            message.fsn += 1
+            end = end_offset == total
+            self._release(stream, end_offset - offset)
+            if beginning != end:
+                self.in_progress_bytes += total if beginning else -total
+            if end:
+                queue.popleft()
+                if stream.reset_drain:
+                    stream.reset_drain -= 1
+            # One fragment per turn: the next stream goes next.
+            ring.popleft()
+            if queue and stream.reset_drain != 0:
+                ring.append(stream)
+            else:
+                stream.in_ring = False
+            return message, fragment, beginning, end
+        return None
 
     def _finish_current(self, message: OutgoingMessage) -> None:
         """The current message is done (fully cut, or abandoned): rotate the ring."""
@@ -259,7 +387,9 @@ class SendQueue:
         """The reset was performed (SSN back to 0) or refused; release held messages."""
         stream = self.stream(stream_id)
         if performed:
+            # RFC 6525 / RFC 8260 section 2.3.3: SSNs (or both MID sequences) restart at 0.
             stream.next_ssn = 0
+            stream.next_unordered_mid = 0
         stream.reset_drain = None
         if stream.held:
             stream.queue.extend(stream.held)
@@ -283,3 +413,4 @@ class SendQueue:
         self._ring.clear()
         self._current = None
         self.total_buffered = 0
+        self.in_progress_bytes = 0

@@ -1,9 +1,10 @@
-"""SCTP chunks (RFC 9260 section 3.3, RFC 3758, RFC 6525), one per module.
+"""SCTP chunks (RFC 9260 section 3.3, RFC 3758, RFC 6525, RFC 8260), one per module.
 
 ``parse_chunks_untrusted`` splits a packet body (everything after the 12-byte common header)
 and decodes each chunk through a table keyed by type; any other type becomes an
-``UnknownChunk`` for the association's upper-two-bits rule (RFC 9260 section 3.2). DATA, by
-far the most frequent chunk, is decoded inline without an intermediate copy of its value.
+``UnknownChunk`` for the association's upper-two-bits rule (RFC 9260 section 3.2). DATA and
+I-DATA, by far the most frequent chunks, are decoded inline without an intermediate copy of
+their value.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from aiortc_transport.sctp.packet.chunk.error import ErrorChunk
 from aiortc_transport.sctp.packet.chunk.forward_tsn import ForwardTsnChunk
 from aiortc_transport.sctp.packet.chunk.heartbeat_ack import HeartbeatAckChunk
 from aiortc_transport.sctp.packet.chunk.heartbeat_request import HeartbeatRequestChunk
+from aiortc_transport.sctp.packet.chunk.idata import (
+    IDATA_FIELDS,
+    IDataChunk,
+    serialize_idata_chunk,
+)
+from aiortc_transport.sctp.packet.chunk.iforward_tsn import IForwardTsnChunk
 from aiortc_transport.sctp.packet.chunk.init import InitChunk
 from aiortc_transport.sctp.packet.chunk.init_ack import InitAckChunk
 from aiortc_transport.sctp.packet.chunk.reconfig import ReConfigChunk
@@ -51,6 +58,8 @@ Chunk = (
     | ShutdownCompleteChunk
     | ReConfigChunk
     | ForwardTsnChunk
+    | IDataChunk
+    | IForwardTsnChunk
     | UnknownChunk
 )
 
@@ -71,6 +80,8 @@ CHUNK_PARSERS: dict[int, Callable[[int, bytes], Chunk]] = {
     ShutdownCompleteChunk.TYPE: ShutdownCompleteChunk.parse_untrusted,
     ReConfigChunk.TYPE: ReConfigChunk.parse_untrusted,
     ForwardTsnChunk.TYPE: ForwardTsnChunk.parse_untrusted,
+    IDataChunk.TYPE: IDataChunk.parse_untrusted,
+    IForwardTsnChunk.TYPE: IForwardTsnChunk.parse_untrusted,
 }
 
 
@@ -92,6 +103,7 @@ def parse_chunks_untrusted(data: bytes, start: int = 0) -> list[Chunk]:
         data = bytes(data)  # slices must be bytes, not views of a caller's buffer
     parsers = CHUNK_PARSERS
     unpack_data = DATA_FIELDS.unpack_from
+    unpack_idata = IDATA_FIELDS.unpack_from
     flag_table = FLAG_TABLE
     chunks: list[Chunk] = []
     append = chunks.append
@@ -116,6 +128,25 @@ def parse_chunks_untrusted(data: bytes, start: int = 0) -> list[Chunk]:
                 )
             )
             continue
+        if chunk_type == 64:
+            if value_end - value_start < 16:
+                raise ParseError(f"I-DATA chunk value of {value_end - value_start} bytes, < 16")
+            tsn, stream_id, _, mid, ppid_or_fsn = unpack_idata(data, value_start)
+            unordered, beginning, end, immediate_ack = flag_table[flags]
+            append(
+                IDataChunk(
+                    tsn,
+                    stream_id,
+                    mid,
+                    ppid_or_fsn,
+                    data[value_start + 16 : value_end],
+                    unordered,
+                    beginning,
+                    end,
+                    immediate_ack,
+                )
+            )
+            continue
         parser = parsers.get(chunk_type)
         value = data[value_start:value_end]
         append(UnknownChunk(chunk_type, flags, value) if parser is None else parser(flags, value))
@@ -133,6 +164,8 @@ __all__ = [
     "ForwardTsnChunk",
     "HeartbeatAckChunk",
     "HeartbeatRequestChunk",
+    "IDataChunk",
+    "IForwardTsnChunk",
     "InitAckChunk",
     "InitChunk",
     "ReConfigChunk",
@@ -144,4 +177,5 @@ __all__ = [
     "parse_chunk_untrusted",
     "parse_chunks_untrusted",
     "serialize_data_chunk",
+    "serialize_idata_chunk",
 ]
