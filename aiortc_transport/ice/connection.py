@@ -357,6 +357,22 @@ class IceConnection(Connection):
 
     # -- gathering ------------------------------------------------------------------------
 
+    async def gather_candidates(self) -> None:
+        """Gather local candidates (aioice's method; loopback mode skips interface discovery).
+
+        aioice first lists every interface address (``ifaddr``, about half a millisecond),
+        which loopback mode then throws away: here it binds the loopback addresses directly.
+        """
+        if not self._loopback_addresses:
+            await super().gather_candidates()
+            return
+        if self._local_candidates_start:
+            return
+        self._local_candidates_start = True
+        for component in sorted(self._components):
+            self._local_candidates += await self.get_component_candidates(component, [])
+        self._local_candidates_end = True
+
     async def get_component_candidates(
         self, component: int, addresses: list[str], timeout: int = 5
     ) -> list[Candidate]:

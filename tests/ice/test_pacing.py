@@ -133,3 +133,21 @@ async def test_each_new_check_costs_one_ta_tick_and_failure_still_ends_connect()
 def test_pacing_interval_must_be_positive() -> None:
     with pytest.raises(ValueError):
         IceConnection(ice_controlling=True, check_pacing_interval=0)
+
+
+async def test_loopback_gathering_does_not_list_interfaces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Listing interfaces costs about half a millisecond of set-up and loopback mode uses
+    # none of them: it must not happen at all.
+    import aioice.ice
+
+    def refuse(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        raise AssertionError("interfaces listed in loopback mode")
+
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", refuse)
+    connection = IceConnection(ice_controlling=True, loopback="ipv4")
+    await connection.gather_candidates()
+    await connection.gather_candidates()  # a second call gathers nothing more
+    assert [(c.host, c.type) for c in connection.local_candidates] == [("127.0.0.1", "host")]
+    await connection.close()
