@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -20,6 +20,7 @@ from aiortc_transport.ice import (
 )
 
 from .helpers import (
+    TIMEOUT,
     StateRecorder,
     closed_port_candidate,
     connect,
@@ -424,3 +425,31 @@ async def test_gather_with_servers_is_refused_in_loopback_mode() -> None:
     await gatherer.gather([])
     assert gatherer.state == "completed"
     await RTCIceTransport(gatherer).stop()
+
+
+async def test_a_check_that_arrives_before_start_meets_the_right_role() -> None:
+    # The controlling side's first check can reach the controlled side before the latter's
+    # start(). If the controlled side still had the gatherer's default role (controlling),
+    # it would see a role conflict; with the larger tie-breaker it answers 487 and turns
+    # the peer controlled, start() then makes both controlled and nobody nominates.
+    a, b = make_side("controlled"), make_side("controlling")
+    await exchange_candidates(a, b)
+    a_conn = a.gatherer._connection
+    a_conn._tie_breaker = (1 << 64) - 1  # a would win any role conflict
+    early_check = asyncio.Event()
+    receive = a_conn.request_received
+
+    def spy(message: Any, addr: Any, protocol: Any) -> None:
+        receive(message, addr, protocol)
+        early_check.set()
+
+    a_conn.request_received = spy  # type: ignore[method-assign]
+    b_started = asyncio.ensure_future(b.transport.start(a.gatherer.getLocalParameters()))
+    await asyncio.wait_for(early_check.wait(), TIMEOUT)
+    await asyncio.wait_for(
+        asyncio.gather(a.transport.start(b.gatherer.getLocalParameters()), b_started), TIMEOUT
+    )
+    assert (a.transport.role, b.transport.role) == ("controlled", "controlling")
+    assert a_conn.selected_pair is not None and a_conn.selected_pair.nominated
+    await a.transport.stop()
+    await b.transport.stop()
