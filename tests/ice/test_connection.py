@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import aioice.ice
 import pytest
 from aioice import Candidate
 
@@ -121,54 +120,3 @@ async def test_loopback_gathering_reports_candidates_one_by_one() -> None:
     assert [c.host for c in seen] == ["127.0.0.1", "::1"]
     assert [c.host for c in connection.local_candidates] == ["127.0.0.1", "::1"]
     await connection.close()
-
-
-class _RecordingAsyncio:
-    """Stands in for the ``asyncio`` module inside aioice.ice and records its sleeps."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(asyncio, name)
-
-    async def sleep(self, delay: float, result: object = None) -> object:
-        self.sleeps.append(delay)
-        return await asyncio.sleep(delay, result)
-
-
-async def test_connect_skips_the_pacing_sleep_once_every_check_has_started(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """With every remote candidate known and the only pair's check started, nothing is left
-    to pace: connect() waits for the outcome instead of sleeping Ta (20 ms) first."""
-    recorder = _RecordingAsyncio()
-    monkeypatch.setattr(aioice.ice, "asyncio", recorder)
-    a = IceConnection(ice_controlling=True, loopback="ipv4")
-    b = IceConnection(ice_controlling=False, loopback="ipv4")
-    await _connected_pair(a, b)  # adds end-of-candidates before connect()
-    assert a.selected_pair is not None and b.selected_pair is not None
-    assert 0.02 not in recorder.sleeps
-    await a.close()
-    await b.close()
-
-
-async def test_connect_keeps_pacing_while_more_candidates_may_come(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Without end-of-candidates a trickled candidate may still need a paced check, so the
-    Ta pacing stays (and ICE still completes)."""
-    recorder = _RecordingAsyncio()
-    monkeypatch.setattr(aioice.ice, "asyncio", recorder)
-    a = IceConnection(ice_controlling=True, loopback="ipv4")
-    b = IceConnection(ice_controlling=False, loopback="ipv4")
-    await asyncio.gather(a.gather_candidates(), b.gather_candidates())
-    for x, y in ((a, b), (b, a)):
-        x.remote_username = y.local_username
-        x.remote_password = y.local_password
-        for c in y.local_candidates:
-            await x.add_remote_candidate(c)
-    await asyncio.wait_for(asyncio.gather(a.connect(), b.connect()), 10)
-    assert 0.02 in recorder.sleeps
-    await a.close()
-    await b.close()

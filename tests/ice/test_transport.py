@@ -427,29 +427,29 @@ async def test_gather_with_servers_is_refused_in_loopback_mode() -> None:
     await RTCIceTransport(gatherer).stop()
 
 
-async def test_checks_arriving_before_start_are_answered_in_the_configured_role() -> None:
-    """The controlled side's sockets answer checks from the moment they exist. A controlling
-    peer that starts first must not meet a "controlling" agent there (the gatherer's default),
-    which answered 487 Role Conflict and left both sides controlled (seen in two-process
-    runs as ICE failing after the check timeout)."""
+async def test_a_check_that_arrives_before_start_meets_the_right_role() -> None:
+    # The controlling side's first check can reach the controlled side before the latter's
+    # start(). If the controlled side still had the gatherer's default role (controlling),
+    # it would see a role conflict; with the larger tie-breaker it answers 487 and turns
+    # the peer controlled, start() then makes both controlled and nobody nominates.
     a, b = make_side("controlled"), make_side("controlling")
     await exchange_candidates(a, b)
-    early = asyncio.Event()
-    connection = a.transport._connection
-    original = connection.request_received
+    a_conn = a.gatherer._connection
+    a_conn._tie_breaker = (1 << 64) - 1  # a would win any role conflict
+    early_check = asyncio.Event()
+    receive = a_conn.request_received
 
-    def request_received(*args: Any) -> None:
-        original(*args)
-        early.set()
+    def spy(message: Any, addr: Any, protocol: Any) -> None:
+        receive(message, addr, protocol)
+        early_check.set()
 
-    connection.request_received = request_received  # type: ignore[method-assign]
-    b_start = asyncio.ensure_future(b.transport.start(a.gatherer.getLocalParameters()))
-    await asyncio.wait_for(early.wait(), TIMEOUT)  # B's first check reached A before start()
+    a_conn.request_received = spy  # type: ignore[method-assign]
+    b_started = asyncio.ensure_future(b.transport.start(a.gatherer.getLocalParameters()))
+    await asyncio.wait_for(early_check.wait(), TIMEOUT)
     await asyncio.wait_for(
-        asyncio.gather(a.transport.start(b.gatherer.getLocalParameters()), b_start), TIMEOUT
+        asyncio.gather(a.transport.start(b.gatherer.getLocalParameters()), b_started), TIMEOUT
     )
     assert (a.transport.role, b.transport.role) == ("controlled", "controlling")
-    assert a.states.states == CONNECTED
-    assert b.states.states == CONNECTED
+    assert a_conn.selected_pair is not None and a_conn.selected_pair.nominated
     await a.transport.stop()
     await b.transport.stop()
