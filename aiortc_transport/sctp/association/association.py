@@ -485,6 +485,12 @@ class Association:
         if tracker is not None and had_data:
             self._reset.after_data_received(now)
             tracker.packet_end(now, True, self._delayed_ack_timeout())
+            if self._receive_window() < self._options.mtu:
+                # A (nearly) closed window leaves the sender with zero-window probes, one
+                # chunk per acknowledgement (6.1 A). Acknowledge at once (6.2 allows sooner
+                # than the delayed-SACK timer), or a message larger than the whole window
+                # crawls at one chunk per 200 ms.
+                tracker.force_sack()
             if self.state == _S.SHUTDOWN_SENT:
                 # 9.2: every packet with DATA is answered with SHUTDOWN (and T2 restarted).
                 self._send_shutdown(now)
