@@ -91,11 +91,14 @@ class RTCConfiguration:
         the machine. Cannot be combined with ``iceServers``.
     :param certificates: the DTLS certificate to use (the first one); a fresh ECDSA P-256
         certificate by default.
+    :param maxMessageSize: the largest message we accept, advertised as
+        ``a=max-message-size`` (256 KiB by default, as Chromium; 0 means no limit).
     """
 
     iceServers: list[RTCIceServer] | None = None
     loopback: bool | LoopbackMode = False
     certificates: list[RTCCertificate] = field(default_factory=list)
+    maxMessageSize: int = LOCAL_MAX_MESSAGE_SIZE
 
 
 class _DescriptionLike(Protocol):
@@ -193,7 +196,9 @@ class RTCPeerConnection(AsyncIOEventEmitter):
         self._gatherer = RTCIceGatherer(config.iceServers, loopback=config.loopback)
         self._ice = RTCIceTransport(self._gatherer)
         self._dtls = RTCDtlsTransport(self._ice, [certificate])
-        self._sctp = RTCSctpTransport(self._dtls)
+        self._sctp = RTCSctpTransport(
+            self._dtls, max_message_size=self.configuration.maxMessageSize
+        )
         self._gatherer.on("statechange", self._update_gathering_state)
         self._gatherer.on("icecandidate", self._on_local_candidate)
         self._ice.on("statechange", self._on_ice_statechange)
@@ -570,7 +575,7 @@ class RTCPeerConnection(AsyncIOEventEmitter):
             "ice_pwd": ice.password,
             "fingerprints": [self._sdp_fingerprint(f) for f in self._local_fingerprints()],
             "sctp_port": self._sctp.port,
-            "max_message_size": LOCAL_MAX_MESSAGE_SIZE,
+            "max_message_size": self._sctp.maxMessageSize,
             "candidates": candidates,
             "end_of_candidates": complete,
             "session_id": self._session_id,

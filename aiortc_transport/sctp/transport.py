@@ -91,12 +91,16 @@ class RTCSctpTransport(AsyncIOEventEmitter):
         port: int = 5000,
         *,
         options: AssociationOptions | None = None,
+        max_message_size: int = LOCAL_MAX_MESSAGE_SIZE,
     ) -> None:
         if transport.state in ("closed", "failed"):
             raise InvalidStateError(f"RTCDtlsTransport is {transport.state}")
         super().__init__()
         self.__transport = transport
         self.__port = port
+        if max_message_size < 0:
+            raise ValueError("max_message_size must be >= 0 (0 means no limit)")
+        self.__max_message_size = max_message_size
         self.__state = "new"
         self._options = options
         self._association: Association | None = None
@@ -165,8 +169,14 @@ class RTCSctpTransport(AsyncIOEventEmitter):
 
     @classmethod
     def getCapabilities(cls) -> RTCSctpCapabilities:
-        """Our capabilities, as advertised to the peer."""
+        """The default capabilities (aiortc's classmethod): 256 KiB messages, as Chromium."""
         return RTCSctpCapabilities(maxMessageSize=LOCAL_MAX_MESSAGE_SIZE)
+
+    @property
+    def maxMessageSize(self) -> int:
+        """The largest message this transport accepts (``a=max-message-size``; 0 = no
+        limit). 256 KiB unless ``max_message_size`` was given; give the peer this value."""
+        return self.__max_message_size
 
     async def start(
         self, remoteCaps: RTCSctpCapabilities | None, remotePort: int | None = None
@@ -190,13 +200,17 @@ class RTCSctpTransport(AsyncIOEventEmitter):
             # Chromium lets 16 MiB wait per channel before send() fails; do the same for
             # the association as a whole (the core's own default is dcSCTP's 2 MB).
             base = AssociationOptions(send_buffer_size=SEND_BUFFER_SIZE)
+            if self.__max_message_size * 2 > base.a_rwnd:
+                # Room for two whole messages in the receive window, or a message near the
+                # limit would reassemble at zero-window-probe speed.
+                base = dataclasses.replace(base, a_rwnd=self.__max_message_size * 2)
         else:
             base = self._options
         options = dataclasses.replace(
             base,
             local_port=self.__port,
             remote_port=remotePort if remotePort is not None else 5000,
-            max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+            max_message_size=self.__max_message_size,
             remote_max_message_size=self._remote_max_message_size,
         )
         self._association = Association(options)

@@ -378,6 +378,30 @@ async def test_remote_max_message_size_is_honoured() -> None:
     await b.close()
 
 
+async def test_local_max_message_size_is_configurable_higher() -> None:
+    limit = 1024 * 1024
+    a = RTCPeerConnection(RTCConfiguration(loopback=True, maxMessageSize=limit))
+    b = RTCPeerConnection(RTCConfiguration(loopback=True, maxMessageSize=limit))
+    announced = expect(b, "datachannel")
+    channel = a.createDataChannel("big")
+    await a.setLocalDescription(await a.createOffer())
+    assert a.localDescription is not None
+    assert f"a=max-message-size:{limit}" in a.localDescription.sdp
+    await b.setRemoteDescription(a.localDescription)
+    await b.setLocalDescription(await b.createAnswer())
+    assert b.localDescription is not None
+    await a.setRemoteDescription(b.localDescription)
+    (peer_channel,) = await asyncio.wait_for(announced, 5)
+    await wait_channel(channel, "open")
+    inbox = Inbox(peer_channel)
+    channel.send(b"z" * limit)
+    assert await inbox.get() == b"z" * limit
+    with pytest.raises(OperationError):
+        channel.send(b"z" * (limit + 1))
+    await a.close()
+    await b.close()
+
+
 async def test_signalling_state_errors() -> None:
     a, b = make(), make()
     with pytest.raises(InvalidStateError):

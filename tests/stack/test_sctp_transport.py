@@ -8,8 +8,8 @@ import pytest
 
 from aiortc_transport.datachannel.channel import RTCDataChannel
 from aiortc_transport.datachannel.parameters import RTCDataChannelParameters
-from aiortc_transport.exceptions import InvalidStateError
-from aiortc_transport.sctp.transport import RTCSctpTransport
+from aiortc_transport.exceptions import InvalidStateError, OperationError
+from aiortc_transport.sctp.transport import RTCSctpCapabilities, RTCSctpTransport
 
 from .helpers import TIMEOUT, stack_pair, stop_stack
 
@@ -156,4 +156,21 @@ async def test_ours_to_ours_uses_i_data_and_interleaves_channels() -> None:
     small_channel.send("small")
     await asyncio.wait_for(done.wait(), TIMEOUT)
     assert arrivals == ["small", "big"]
+    await stop_stack(a, z)
+
+
+async def test_max_message_size_is_configurable_higher() -> None:
+    limit = 4 * 1024 * 1024
+    a, z = await stack_pair(start_sctp=False, max_message_size=limit)
+    assert a.sctp.maxMessageSize == z.sctp.maxMessageSize == limit
+    caps = RTCSctpCapabilities(maxMessageSize=limit)
+    await asyncio.gather(a.sctp.start(caps, 5000), z.sctp.start(caps, 5000))
+    channel = RTCDataChannel(z.sctp, RTCDataChannelParameters(label="big"))
+    await asyncio.wait_for(channel.wait_open(), TIMEOUT)
+    remote = await a.wait_channel(1)
+    big = bytes(range(256)) * (limit // 256)
+    channel.send(big)
+    assert await asyncio.wait_for(anext(aiter(remote)), TIMEOUT) == big
+    with pytest.raises(OperationError):
+        channel.send(big + b"!")
     await stop_stack(a, z)
