@@ -332,15 +332,7 @@ class MediaDescription:
         lines += [f"a={candidate}" for candidate in self.candidates]
         if self.end_of_candidates:
             lines.append("a=end-of-candidates")
-        if self.ice_ufrag is not None:
-            lines.append(f"a=ice-ufrag:{self.ice_ufrag}")
-        if self.ice_pwd is not None:
-            lines.append(f"a=ice-pwd:{self.ice_pwd}")
-        if self.ice_options:
-            lines.append(f"a=ice-options:{' '.join(self.ice_options)}")
-        lines += [f"a=fingerprint:{fingerprint}" for fingerprint in self.fingerprints]
-        if self.setup is not None:
-            lines.append(f"a=setup:{self.setup}")
+        lines += _transport_attribute_lines(self)
         if self.mid is not None:
             lines.append(f"a=mid:{self.mid}")
         if self.bundle_only:
@@ -501,19 +493,26 @@ class SessionDescription:
         lines += [f"a=group:{group}" for group in self.groups]
         if self.ice_lite:
             lines.append("a=ice-lite")
-        if self.ice_ufrag is not None:
-            lines.append(f"a=ice-ufrag:{self.ice_ufrag}")
-        if self.ice_pwd is not None:
-            lines.append(f"a=ice-pwd:{self.ice_pwd}")
-        if self.ice_options:
-            lines.append(f"a=ice-options:{' '.join(self.ice_options)}")
-        lines += [f"a=fingerprint:{fingerprint}" for fingerprint in self.fingerprints]
-        if self.setup is not None:
-            lines.append(f"a=setup:{self.setup}")
+        lines += _transport_attribute_lines(self)
         lines += [_attribute_line(name, value) for name, value in self.attributes]
         for media in self.media:
             lines += media._lines()
         return "\r\n".join(lines) + "\r\n"
+
+
+def _transport_attribute_lines(owner: SessionDescription | MediaDescription) -> list[str]:
+    """The ICE and DTLS attributes that may stand at session or media level, in order."""
+    lines = []
+    if owner.ice_ufrag is not None:
+        lines.append(f"a=ice-ufrag:{owner.ice_ufrag}")
+    if owner.ice_pwd is not None:
+        lines.append(f"a=ice-pwd:{owner.ice_pwd}")
+    if owner.ice_options:
+        lines.append(f"a=ice-options:{' '.join(owner.ice_options)}")
+    lines += [f"a=fingerprint:{fingerprint}" for fingerprint in owner.fingerprints]
+    if owner.setup is not None:
+        lines.append(f"a=setup:{owner.setup}")
+    return lines
 
 
 def _attribute_line(name: str, value: str | None) -> str:
@@ -617,17 +616,7 @@ class _Parser:
             session.groups.append(Group(parts[0], tuple(parts[1:])))
         elif name == "ice-lite":
             session.ice_lite = True
-        elif name == "ice-ufrag":
-            session.ice_ufrag = _ice_credential(attr_value, 4, number, line)
-        elif name == "ice-pwd":
-            session.ice_pwd = _ice_credential(attr_value, 22, number, line)
-        elif name == "ice-options":
-            session.ice_options = (attr_value or "").split()
-        elif name == "fingerprint":
-            session.fingerprints.append(_fingerprint(attr_value, number, line))
-        elif name == "setup":
-            session.setup = _setup(attr_value, number, line)
-        else:
+        elif not _transport_attribute(session, name, attr_value, number, line):
             session.attributes.append((name, attr_value))
         self.session_lines.setdefault(name, (number, line))
 
@@ -677,16 +666,8 @@ class _Parser:
             media.candidates.append(f"candidate:{value}")
         elif name == "end-of-candidates":
             media.end_of_candidates = True
-        elif name == "ice-ufrag":
-            media.ice_ufrag = _ice_credential(value, 4, number, line)
-        elif name == "ice-pwd":
-            media.ice_pwd = _ice_credential(value, 22, number, line)
-        elif name == "ice-options":
-            media.ice_options = (value or "").split()
-        elif name == "fingerprint":
-            media.fingerprints.append(_fingerprint(value, number, line))
-        elif name == "setup":
-            media.setup = _setup(value, number, line)
+        elif _transport_attribute(media, name, value, number, line):
+            pass
         elif name == "sctp-port":
             media.sctp_port = _int_in_line(value or "", 1, 65535, "a=sctp-port", number, line)
         elif name == "max-message-size":
@@ -700,6 +681,29 @@ class _Parser:
             media.attributes.append((name, value))
             return
         media.line_numbers.setdefault(name, (number, line))
+
+
+def _transport_attribute(
+    owner: SessionDescription | MediaDescription,
+    name: str,
+    value: str | None,
+    number: int,
+    line: str,
+) -> bool:
+    """Take an ICE or DTLS attribute valid at session and media level; False if not one."""
+    if name == "ice-ufrag":
+        owner.ice_ufrag = _ice_credential(value, 4, number, line)
+    elif name == "ice-pwd":
+        owner.ice_pwd = _ice_credential(value, 22, number, line)
+    elif name == "ice-options":
+        owner.ice_options = (value or "").split()
+    elif name == "fingerprint":
+        owner.fingerprints.append(_fingerprint(value, number, line))
+    elif name == "setup":
+        owner.setup = _setup(value, number, line)
+    else:
+        return False
+    return True
 
 
 def _split_attribute(value: str) -> tuple[str, str | None]:

@@ -15,23 +15,20 @@ Memory: ``queued_bytes`` counts user data held here, as in ``ReassemblyQueue``.
 from __future__ import annotations
 
 from ..sequence import unwrap_tsn
-from .reassembly import DeliverFn
+from ._reassembly_common import DeliverFn, FragmentsBase, OrderedStream, ReassemblyBase
 
 _HALF = 1 << 31
 
 
-class _Message:
+class _Message(FragmentsBase):
     """Fragments of one message keyed by FSN."""
 
-    __slots__ = ("count", "e_fsn", "fragments", "max_fsn", "ppid", "size")
+    __slots__ = ("e_fsn", "max_fsn")
 
     def __init__(self) -> None:
-        self.fragments: dict[int, bytes] = {}
+        super().__init__()
         self.e_fsn = -1
         self.max_fsn = -1
-        self.ppid = 0
-        self.size = 0
-        self.count = 0
 
     def add(self, fsn: int, data: bytes, ppid: int, beginning: bool, end: bool) -> int:
         """Store a fragment; returns the bytes added (0 for a duplicate)."""
@@ -61,28 +58,15 @@ class _Message:
         return b"".join([frags[i] for i in range(self.count)])
 
 
-class _OrderedStream:
-    __slots__ = ("messages", "next_mid")
-
-    def __init__(self) -> None:
-        self.next_mid = 0
-        self.messages: dict[int, _Message] = {}
-
-
-class InterleavedReassemblyQueue:
+class InterleavedReassemblyQueue(ReassemblyBase[_Message]):
     """Holds I-DATA fragments until whole messages can be delivered."""
 
-    __slots__ = ("_deliver", "_ordered", "_reset_at", "_unordered", "queued_bytes")
+    __slots__ = ()
 
     def __init__(self, deliver: DeliverFn) -> None:
-        self._deliver = deliver
-        self._ordered: dict[int, _OrderedStream] = {}
+        super().__init__(deliver)
         # (stream_id, wire MID) -> message
         self._unordered: dict[tuple[int, int], _Message] = {}
-        # stream -> the peer's last TSN before its latest reset of the stream.
-        self._reset_at: dict[int, int] = {}
-        #: User-data bytes currently held (incomplete or blocked messages).
-        self.queued_bytes = 0
 
     def add(
         self,
@@ -119,38 +103,26 @@ class InterleavedReassemblyQueue:
 
         stream = self._ordered.get(stream_id)
         if stream is None:
-            stream = self._ordered[stream_id] = _OrderedStream()
-        mid = unwrap_tsn(mid_wire, stream.next_mid)
-        if mid < stream.next_mid:
+            stream = self._ordered[stream_id] = OrderedStream()
+        mid = unwrap_tsn(mid_wire, stream.next_seq)
+        if mid < stream.next_seq:
             return  # already delivered or skipped
-        if beginning and end and mid == stream.next_mid and not stream.messages:
+        if beginning and end and mid == stream.next_seq and not stream.messages:
             # The hot path: a whole message, next in sequence.
-            stream.next_mid = mid + 1
+            stream.next_seq = mid + 1
             self._deliver(stream_id, ppid, data, False)
             return
         message = stream.messages.get(mid)
         if message is None:
             message = stream.messages[mid] = _Message()
         self.queued_bytes += message.add(fsn, data, ppid, beginning, end)
-        if mid == stream.next_mid and message.complete:
+        if mid == stream.next_seq and message.complete:
             self._deliver_ordered(stream_id, stream)
-
-    def _deliver_ordered(self, stream_id: int, stream: _OrderedStream) -> None:
-        messages = stream.messages
-        while True:
-            message = messages.get(stream.next_mid)
-            if message is None or not message.complete:
-                return
-            del messages[stream.next_mid]
-            stream.next_mid += 1
-            self.queued_bytes -= message.size
-            self._deliver(stream_id, message.ppid, message.assemble(), False)
 
     def forward_tsn(self, new_cumulative_tsn: int, streams: list[tuple[int, bool, int]]) -> None:
         """RFC 8260 section 2.3.2: skip the listed (stream, U, MID)s."""
-        reset_at = self._reset_at
         for stream_id, unordered, mid_wire in streams:
-            if reset_at and reset_at.get(stream_id, -1) >= new_cumulative_tsn:
+            if self._before_reset(stream_id, new_cumulative_tsn):
                 # A late or duplicated I-FORWARD-TSN from before the stream's reset: its MID
                 # belongs to the old numbering and must not skip messages of the new one.
                 continue
@@ -164,18 +136,11 @@ class InterleavedReassemblyQueue:
                 continue
             stream = self._ordered.get(stream_id)
             if stream is None:
-                stream = self._ordered[stream_id] = _OrderedStream()
-            mid = unwrap_tsn(mid_wire, stream.next_mid)
-            if mid < stream.next_mid:
+                stream = self._ordered[stream_id] = OrderedStream()
+            mid = unwrap_tsn(mid_wire, stream.next_seq)
+            if mid < stream.next_seq:
                 continue
-            # Deliver what is complete up to the skipped MID, in order; drop the rest.
-            for m in sorted(m for m in stream.messages if m <= mid):
-                message = stream.messages.pop(m)
-                self.queued_bytes -= message.size
-                if message.complete:
-                    self._deliver(stream_id, message.ppid, message.assemble(), False)
-            stream.next_mid = mid + 1
-            self._deliver_ordered(stream_id, stream)
+            self._skip_ordered(stream_id, stream, mid)
 
     def reset_streams(self, stream_ids: list[int], last_tsn: int | None = None) -> None:
         """RFC 6525 / RFC 8260 2.3.3: the peer's MIDs of these streams restart at 0.
@@ -183,19 +148,6 @@ class InterleavedReassemblyQueue:
         ``last_tsn`` is the request's "Sender's Last Assigned TSN" (unwrapped): an
         I-FORWARD-TSN that goes no further concerns the streams' previous life only.
         """
-        for stream_id in stream_ids:
-            if last_tsn is not None:
-                self._reset_at[stream_id] = last_tsn
-            stream = self._ordered.pop(stream_id, None)
-            if stream is not None:
-                for message in stream.messages.values():
-                    self.queued_bytes -= message.size
+        self._reset_ordered(stream_ids, last_tsn)
         for key in [k for k in self._unordered if k[0] in stream_ids]:
             self.queued_bytes -= self._unordered.pop(key).size
-
-    def clear(self) -> None:
-        """Forget everything (association restart)."""
-        self._reset_at.clear()
-        self._ordered.clear()
-        self._unordered.clear()
-        self.queued_bytes = 0

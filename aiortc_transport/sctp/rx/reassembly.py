@@ -15,27 +15,20 @@ of its receive window from it and refuses new fragments beyond its budget (see
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..sequence import unwrap_ssn
-
-DeliverFn = Callable[[int, int, bytes, bool], None]
-"""deliver(stream_id, ppid, data, unordered)"""
+from ._reassembly_common import DeliverFn, FragmentsBase, OrderedStream, ReassemblyBase
 
 
-class _OrderedMessage:
+class _OrderedMessage(FragmentsBase):
     """Fragments of one ordered message, keyed by TSN."""
 
-    __slots__ = ("b_tsn", "count", "e_tsn", "fragments", "min_tsn", "ppid", "size")
+    __slots__ = ("b_tsn", "e_tsn", "min_tsn")
 
     def __init__(self) -> None:
-        self.fragments: dict[int, bytes] = {}
+        super().__init__()
         self.b_tsn: int | None = None
         self.e_tsn: int | None = None
         self.min_tsn = 1 << 62
-        self.ppid = 0
-        self.size = 0
-        self.count = 0
 
     @property
     def complete(self) -> bool:
@@ -50,28 +43,15 @@ class _OrderedMessage:
         return b"".join([frags[t] for t in range(self.b_tsn, self.e_tsn + 1)])
 
 
-class _OrderedStream:
-    __slots__ = ("messages", "next_ssn")
-
-    def __init__(self) -> None:
-        self.next_ssn = 0
-        self.messages: dict[int, _OrderedMessage] = {}
-
-
-class ReassemblyQueue:
+class ReassemblyQueue(ReassemblyBase[_OrderedMessage]):
     """Holds fragments until whole messages can be delivered, in SSN order where ordered."""
 
-    __slots__ = ("_deliver", "_ordered", "_reset_at", "_unordered", "queued_bytes")
+    __slots__ = ()
 
     def __init__(self, deliver: DeliverFn) -> None:
-        self._deliver = deliver
-        self._ordered: dict[int, _OrderedStream] = {}
+        super().__init__(deliver)
         # tsn -> (stream_id, ppid, data, beginning, end)
         self._unordered: dict[int, tuple[int, int, bytes, bool, bool]] = {}
-        # stream -> the peer's last TSN before its latest reset of the stream.
-        self._reset_at: dict[int, int] = {}
-        #: User-data bytes currently held (incomplete or blocked messages).
-        self.queued_bytes = 0
 
     # -- adding ------------------------------------------------------------------------
     def add(
@@ -97,14 +77,14 @@ class ReassemblyQueue:
 
         stream = self._ordered.get(stream_id)
         if stream is None:
-            stream = self._ordered[stream_id] = _OrderedStream()
-        ssn = unwrap_ssn(ssn_wire, stream.next_ssn)
-        if ssn < stream.next_ssn:
+            stream = self._ordered[stream_id] = OrderedStream()
+        ssn = unwrap_ssn(ssn_wire, stream.next_seq)
+        if ssn < stream.next_seq:
             # Already delivered or skipped: a stale fragment (e.g. after FORWARD TSN).
             return
-        if beginning and end and ssn == stream.next_ssn and not stream.messages:
+        if beginning and end and ssn == stream.next_seq and not stream.messages:
             # The hot path: a whole message, next in sequence.
-            stream.next_ssn = ssn + 1
+            stream.next_seq = ssn + 1
             self._deliver(stream_id, ppid, data, False)
             return
         message = stream.messages.get(ssn)
@@ -123,19 +103,8 @@ class ReassemblyQueue:
             message.ppid = ppid
         if end:
             message.e_tsn = tsn
-        if ssn == stream.next_ssn and message.complete:
+        if ssn == stream.next_seq and message.complete:
             self._deliver_ordered(stream_id, stream)
-
-    def _deliver_ordered(self, stream_id: int, stream: _OrderedStream) -> None:
-        messages = stream.messages
-        while True:
-            message = messages.get(stream.next_ssn)
-            if message is None or not message.complete:
-                return
-            del messages[stream.next_ssn]
-            stream.next_ssn += 1
-            self.queued_bytes -= message.size
-            self._deliver(stream_id, message.ppid, message.assemble(), False)
 
     def _try_unordered(self, tsn: int) -> None:
         frags = self._unordered
@@ -171,26 +140,18 @@ class ReassemblyQueue:
         if self._unordered:
             for t in [t for t in self._unordered if t <= new_cumulative_tsn]:
                 self.queued_bytes -= len(self._unordered.pop(t)[2])
-        reset_at = self._reset_at
         for stream_id, ssn_wire in streams:
-            if reset_at and reset_at.get(stream_id, -1) >= new_cumulative_tsn:
+            if self._before_reset(stream_id, new_cumulative_tsn):
                 # A late or duplicated FORWARD TSN from before the stream's reset: its SSN
                 # belongs to the old numbering and must not skip messages of the new one.
                 continue
             stream = self._ordered.get(stream_id)
             if stream is None:
-                stream = self._ordered[stream_id] = _OrderedStream()
-            ssn = unwrap_ssn(ssn_wire, stream.next_ssn)
-            if ssn < stream.next_ssn:
+                stream = self._ordered[stream_id] = OrderedStream()
+            ssn = unwrap_ssn(ssn_wire, stream.next_seq)
+            if ssn < stream.next_seq:
                 continue
-            # Deliver what is complete up to the skipped SSN, in order; drop the rest.
-            for s in sorted(m for m in stream.messages if m <= ssn):
-                message = stream.messages.pop(s)
-                self.queued_bytes -= message.size
-                if message.complete:
-                    self._deliver(stream_id, message.ppid, message.assemble(), False)
-            stream.next_ssn = ssn + 1
-            self._deliver_ordered(stream_id, stream)
+            self._skip_ordered(stream_id, stream, ssn)
         # Ordered messages of unlisted streams with fragments at or below the point are
         # abandoned too (their remaining fragments will never come).
         for stream in self._ordered.values():
@@ -209,19 +170,6 @@ class ReassemblyQueue:
         ``last_tsn`` is the request's "Sender's Last Assigned TSN" (unwrapped): a FORWARD
         TSN that goes no further concerns the streams' previous life only.
         """
-        for stream_id in stream_ids:
-            if last_tsn is not None:
-                self._reset_at[stream_id] = last_tsn
-            stream = self._ordered.pop(stream_id, None)
-            if stream is not None:
-                for message in stream.messages.values():
-                    self.queued_bytes -= message.size
+        self._reset_ordered(stream_ids, last_tsn)
         for t in [t for t, e in self._unordered.items() if e[0] in stream_ids]:
             self.queued_bytes -= len(self._unordered.pop(t)[2])
-
-    def clear(self) -> None:
-        """Forget everything (association restart)."""
-        self._reset_at.clear()
-        self._ordered.clear()
-        self._unordered.clear()
-        self.queued_bytes = 0

@@ -35,7 +35,8 @@ DATA_HEADER = struct.Struct("!BBHIHHI")
 DATA_FIELDS = struct.Struct("!IHHI")
 DATA_HEADER_SIZE = 16
 
-_PADDING = (b"", b"\x00\x00\x00", b"\x00\x00", b"\x00")
+#: Zero bytes that pad a chunk of length ``n`` to a multiple of 4, indexed by ``n & 3``.
+PADDING = (b"", b"\x00\x00\x00", b"\x00\x00", b"\x00")
 
 #: Flag byte -> (unordered, beginning, end, immediate_ack); reserved bits are ignored.
 FLAG_TABLE: tuple[tuple[bool, bool, bool, bool], ...] = tuple(
@@ -49,8 +50,37 @@ FLAG_TABLE: tuple[tuple[bool, bool, bool, bool], ...] = tuple(
 )
 
 
+class UserDataFlags:
+    """The I/U/B/E flags DATA and I-DATA share: wire byte and ``__str__`` marks."""
+
+    __slots__ = ()
+
+    unordered: bool
+    beginning: bool
+    end: bool
+    immediate_ack: bool
+
+    @property
+    def flags(self) -> int:
+        """The flag byte as on the wire."""
+        return (
+            (FLAG_UNORDERED if self.unordered else 0)
+            | (FLAG_BEGINNING if self.beginning else 0)
+            | (FLAG_END if self.end else 0)
+            | (FLAG_IMMEDIATE_ACK if self.immediate_ack else 0)
+        )
+
+    def _marks(self) -> str:
+        return (
+            ("U" if self.unordered else "")
+            + ("B" if self.beginning else "")
+            + ("E" if self.end else "")
+            + ("I" if self.immediate_ack else "")
+        ) or "-"
+
+
 @dataclass(slots=True)
-class DataChunk:
+class DataChunk(UserDataFlags):
     """One fragment (or a whole message) of user data on a stream."""
 
     tsn: int
@@ -76,43 +106,15 @@ class DataChunk:
             tsn, stream_id, ssn, ppid, bytes(value[12:]), unordered, beginning, end, immediate_ack
         )
 
-    @property
-    def flags(self) -> int:
-        """The flag byte as on the wire."""
-        return (
-            (FLAG_UNORDERED if self.unordered else 0)
-            | (FLAG_BEGINNING if self.beginning else 0)
-            | (FLAG_END if self.end else 0)
-            | (FLAG_IMMEDIATE_ACK if self.immediate_ack else 0)
-        )
-
     def serialize(self) -> bytes:
         """Encode the whole chunk, padding included."""
-        user_data = self.user_data
-        length = DATA_HEADER_SIZE + len(user_data)
-        if length > 0xFFFF:
-            raise ValueError(f"DATA chunk of {length} bytes does not fit its 16-bit length")
-        flags = (
-            (FLAG_UNORDERED if self.unordered else 0)
-            | (FLAG_BEGINNING if self.beginning else 0)
-            | (FLAG_END if self.end else 0)
-            | (FLAG_IMMEDIATE_ACK if self.immediate_ack else 0)
-        )
-        return (
-            DATA_HEADER.pack(0, flags, length, self.tsn, self.stream_id, self.ssn, self.ppid)
-            + user_data
-            + _PADDING[length & 3]
+        return serialize_data_chunk(
+            self.tsn, self.stream_id, self.ssn, self.ppid, self.user_data, self.flags
         )
 
     def __str__(self) -> str:
-        marks = (
-            ("U" if self.unordered else "")
-            + ("B" if self.beginning else "")
-            + ("E" if self.end else "")
-            + ("I" if self.immediate_ack else "")
-        ) or "-"
         return (
-            f"DATA[{marks}] tsn={self.tsn} sid={self.stream_id} ssn={self.ssn} "
+            f"DATA[{self._marks()}] tsn={self.tsn} sid={self.stream_id} ssn={self.ssn} "
             f"ppid={self.ppid} len={len(self.user_data)}"
         )
 
@@ -127,5 +129,5 @@ def serialize_data_chunk(
     return (
         DATA_HEADER.pack(0, flags, length, tsn, stream_id, ssn, ppid)
         + user_data
-        + _PADDING[length & 3]
+        + PADDING[length & 3]
     )

@@ -26,13 +26,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from aiortc_transport.exceptions import ParseError
-from aiortc_transport.sctp.packet.chunk.data import (
-    FLAG_BEGINNING,
-    FLAG_END,
-    FLAG_IMMEDIATE_ACK,
-    FLAG_TABLE,
-    FLAG_UNORDERED,
-)
+from aiortc_transport.sctp.packet.chunk.data import FLAG_TABLE, PADDING, UserDataFlags
 
 #: Chunk header and the fixed I-DATA fields in one go.
 IDATA_HEADER = struct.Struct("!BBHIHHII")
@@ -40,11 +34,9 @@ IDATA_HEADER = struct.Struct("!BBHIHHII")
 IDATA_FIELDS = struct.Struct("!IHHII")
 IDATA_HEADER_SIZE = 20
 
-_PADDING = (b"", b"\x00\x00\x00", b"\x00\x00", b"\x00")
-
 
 @dataclass(slots=True)
-class IDataChunk:
+class IDataChunk(UserDataFlags):
     """One fragment (or a whole message) of user data, interleavable (RFC 8260).
 
     ``ppid_or_fsn`` is the PPID when ``beginning`` is set, else the fragment sequence number.
@@ -91,16 +83,6 @@ class IDataChunk:
         """The fragment sequence number (0 on the B fragment)."""
         return 0 if self.beginning else self.ppid_or_fsn
 
-    @property
-    def flags(self) -> int:
-        """The flag byte as on the wire."""
-        return (
-            (FLAG_UNORDERED if self.unordered else 0)
-            | (FLAG_BEGINNING if self.beginning else 0)
-            | (FLAG_END if self.end else 0)
-            | (FLAG_IMMEDIATE_ACK if self.immediate_ack else 0)
-        )
-
     def serialize(self) -> bytes:
         """Encode the whole chunk, padding included."""
         return serialize_idata_chunk(
@@ -108,15 +90,9 @@ class IDataChunk:
         )
 
     def __str__(self) -> str:
-        marks = (
-            ("U" if self.unordered else "")
-            + ("B" if self.beginning else "")
-            + ("E" if self.end else "")
-            + ("I" if self.immediate_ack else "")
-        ) or "-"
         field = f"ppid={self.ppid_or_fsn}" if self.beginning else f"fsn={self.ppid_or_fsn}"
         return (
-            f"I_DATA[{marks}] tsn={self.tsn} sid={self.stream_id} mid={self.mid} "
+            f"I_DATA[{self._marks()}] tsn={self.tsn} sid={self.stream_id} mid={self.mid} "
             f"{field} len={len(self.user_data)}"
         )
 
@@ -131,5 +107,5 @@ def serialize_idata_chunk(
     return (
         IDATA_HEADER.pack(64, flags, length, tsn, stream_id, 0, mid, ppid_or_fsn)
         + user_data
-        + _PADDING[length & 3]
+        + PADDING[length & 3]
     )

@@ -13,35 +13,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from aiortc_transport.sctp.packet.parameter._add_streams import (
-    decode_add_streams_untrusted,
-    encode_add_streams,
-)
-from aiortc_transport.sctp.packet.tlv import encode_tlv
+from aiortc_transport.sctp.packet.parameter._add_streams import AddStreamsRequestBase
 
 
 @dataclass(slots=True)
-class AddOutgoingStreamsRequestParameter:
+class AddOutgoingStreamsRequestParameter(AddStreamsRequestBase):
     """Ask to add outgoing streams on the sender's side."""
 
-    request_sequence: int
-    new_streams: int
-
     TYPE: ClassVar[int] = 17
-
-    @classmethod
-    def parse_untrusted(cls, value: bytes) -> Self:
-        """Decode the 8-byte parameter value."""
-        return cls(*decode_add_streams_untrusted(value, "add-outgoing-streams-request"))
-
-    def serialize(self) -> bytes:
-        """Encode the whole TLV."""
-        return encode_tlv(self.TYPE, encode_add_streams(self.request_sequence, self.new_streams))
-
-    def __str__(self) -> str:
-        return (
-            f"add-outgoing-streams-request(req_seq={self.request_sequence} "
-            f"new_streams={self.new_streams})"
-        )
+    NAME: ClassVar[str] = "add-outgoing-streams-request"
