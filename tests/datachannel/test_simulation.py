@@ -173,11 +173,17 @@ class Run:
             record = endpoint.channels[stream_id]
             endpoint.send(stream_id, _message(rng, record.label, len(record.sent)))
 
-    def close_some(self) -> None:
-        """Close a random open channel from a random side; its id's owner reopens one."""
+    def close_some(self, *, dcep_only: bool = False) -> None:
+        """Close a random open channel from a random side; its id's owner reopens one.
+
+        ``dcep_only`` picks a DCEP channel, so that every run closes at least one channel
+        whose id is then reused (seed 2157 closed only negotiated ones).
+        """
         dc, rng = self.dc, self.rng
         endpoint = rng.choice([dc.a, dc.z])
-        open_ids = [s for s in endpoint.channels if endpoint.can_send(s)]
+        open_ids = [
+            s for s in endpoint.channels if endpoint.can_send(s) and not (dcep_only and s >= 1000)
+        ]
         if not open_ids:
             return
         stream_id = rng.choice(open_ids)
@@ -240,7 +246,9 @@ class Run:
 
         for round_ in range(rng.randint(20, 30)):
             self.send_some(rng.randint(5, 20))
-            if round_ in (3, 4) or (round_ > 4 and rng.random() < 0.4):
+            if round_ == 3:
+                self.close_some(dcep_only=True)
+            elif round_ == 4 or (round_ > 4 and rng.random() < 0.4):
                 self.close_some()
             if round_ >= 3:
                 self.reopen_closed()
