@@ -18,13 +18,13 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check aiortc_transport tests examples scripts
-	$(PY) -m ruff format --check aiortc_transport tests examples scripts
+	$(PY) -m ruff check aiortc_transport tests examples docs/gen_api_docs.py
+	$(PY) -m ruff format --check aiortc_transport tests examples docs/gen_api_docs.py
 	$(PY) -m mypy
-	$(PY) scripts/gen_api_docs.py --check
+	$(PY) docs/gen_api_docs.py --check
 
 unit: $(STAMP)
-	sh scripts/install-chromium.sh
+	sh tests/browser/install-chromium.sh
 	$(PY) -m pytest -q tests --ignore=tests/bench
 
 test: $(STAMP) lint unit

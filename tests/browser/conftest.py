@@ -118,7 +118,7 @@ async def chromium(
 ) -> AsyncIterator[BrowserContext]:
     """Headless Debian Chromium with a fresh profile, as a playwright persistent context."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"{CHROMIUM} is missing: run scripts/install-chromium.sh")
+        _unavailable(f"{CHROMIUM} is missing: run tests/browser/install-chromium.sh")
     profile: Path = tmp_path_factory.mktemp("chromium-profile")
     async with async_playwright() as playwright:
         # playwright refuses --user-data-dir in args; a persistent context is the way to

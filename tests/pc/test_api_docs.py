@@ -1,4 +1,4 @@
-"""scripts/gen_api_docs.py renders the API reference from the docstrings of the public names."""
+"""docs/gen_api_docs.py renders the API reference from the docstrings of the public names."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "gen_api_docs", ROOT / "scripts" / "gen_api_docs.py"
-    )
+    spec = importlib.util.spec_from_file_location("gen_api_docs", ROOT / "docs" / "gen_api_docs.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

@@ -1,8 +1,8 @@
 """Write docs/api.md, the API reference, from the docstrings of the public names.
 
-    python scripts/gen_api_docs.py            # (re)write docs/api.md
-    python scripts/gen_api_docs.py --check    # exit 1 if docs/api.md is out of date
-    python scripts/gen_api_docs.py --stdout   # print instead of writing
+    python docs/gen_api_docs.py            # (re)write docs/api.md
+    python docs/gen_api_docs.py --check    # exit 1 if docs/api.md is out of date
+    python docs/gen_api_docs.py --stdout   # print instead of writing
 
 Only the standard library (``inspect``): each module in ``MODULES`` contributes its
 ``__all__`` (or, without one, the names listed next to it); classes list their constructor,
@@ -219,7 +219,7 @@ def render() -> str:
     out = [
         "# API reference",
         "",
-        "Generated from the docstrings by `scripts/gen_api_docs.py`; do not edit by hand.",
+        "Generated from the docstrings by `docs/gen_api_docs.py`; do not edit by hand.",
         "Guides: [getting started](getting-started.md), [RTCPeerConnection](peerconnection.md),",
         "[ORTC](ortc-guide.md), [browsers](browser-interop.md).",
         "",
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         if current != text:
-            print(f"{OUTPUT} is out of date: run scripts/gen_api_docs.py", file=sys.stderr)
+            print(f"{OUTPUT} is out of date: run docs/gen_api_docs.py", file=sys.stderr)
             return 1
         return 0
     OUTPUT.write_text(text, encoding="utf-8")
