@@ -47,7 +47,7 @@ import heapq
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidStateError, OperationError, ParseError
 from ..sctp.events import (
@@ -79,6 +79,9 @@ from .dcep import (
 )
 from .parameters import MAX_STREAM_ID, RTCDataChannelParameters
 
+if TYPE_CHECKING:
+    from ..sctp.association import Association
+
 __all__ = [
     "Action",
     "ChannelClosed",
@@ -94,6 +97,7 @@ __all__ = [
     "MessageReceived",
     "ResetStreams",
     "SendMessage",
+    "apply_action",
 ]
 
 logger = logging.getLogger(__name__)
@@ -128,6 +132,26 @@ class ResetStreams:
 
 
 Action = SendMessage | ResetStreams
+
+
+def apply_action(association: Association, action: Action, now: float) -> None:
+    """Carry out one manager action on the association (the one place that maps them).
+
+    Raises what the association raises (InvalidStateError, OperationError); the caller
+    decides whether that reaches a user or is logged.
+    """
+    if isinstance(action, SendMessage):
+        association.send(
+            action.stream_id,
+            action.ppid,
+            action.data,
+            now,
+            ordered=action.ordered,
+            max_retransmits=action.max_retransmits,
+            lifetime=action.lifetime,
+        )
+    else:
+        association.reset_streams(list(action.stream_ids), now)
 
 
 # --------------------------------------------------------------------------- events

@@ -33,8 +33,7 @@ from ..datachannel.manager import (
     ChannelReady,
     DataChannelManager,
     MessageReceived,
-    ResetStreams,
-    SendMessage,
+    apply_action,
 )
 from ..datachannel.parameters import RTCDataChannelParameters
 from ..exceptions import InvalidStateError, OperationError
@@ -449,18 +448,7 @@ class RTCSctpTransport(AsyncIOEventEmitter):
             now = self._now()
             for action in actions:
                 try:
-                    if type(action) is SendMessage:
-                        association.send(
-                            action.stream_id,
-                            action.ppid,
-                            action.data,
-                            now,
-                            ordered=action.ordered,
-                            max_retransmits=action.max_retransmits,
-                            lifetime=action.lifetime,
-                        )
-                    elif type(action) is ResetStreams:
-                        association.reset_streams(list(action.stream_ids), now)
+                    apply_action(association, action, now)
                 except (InvalidStateError, OperationError) as exc:
                     if raise_errors and error is None:
                         error = exc

@@ -23,8 +23,7 @@ from aiortc_transport.datachannel.manager import (
     ChannelState,
     DataChannelManager,
     MessageReceived,
-    ResetStreams,
-    SendMessage,
+    apply_action,
 )
 from aiortc_transport.datachannel.parameters import RTCDataChannelParameters
 from aiortc_transport.exceptions import InvalidStateError, OperationError
@@ -91,18 +90,7 @@ class DcEndpoint:
         now = self.sim.now
         for action in self.manager.actions_to_apply():
             try:
-                if type(action) is SendMessage:
-                    association.send(
-                        action.stream_id,
-                        action.ppid,
-                        action.data,
-                        now,
-                        ordered=action.ordered,
-                        max_retransmits=action.max_retransmits,
-                        lifetime=action.lifetime,
-                    )
-                elif type(action) is ResetStreams:
-                    association.reset_streams(list(action.stream_ids), now)
+                apply_action(association, action, now)
             except (InvalidStateError, OperationError) as exc:
                 self.refused.append((now, action, exc))
         while (event := self.manager.next_event()) is not None:

@@ -830,6 +830,13 @@ class Association:
             self._events.append(AssociationEstablished(self.outbound_streams, self.inbound_streams))
 
     # -- data (section 6) ------------------------------------------------------------
+    def _abort_wrong_data_kind(self, kind: str) -> None:
+        """ABORT for a data chunk of the kind not negotiated (RFC 8260 sections 2.2.1, 2.3.1)."""
+        self._abort_with(
+            ProtocolViolationCause(f"{kind} chunk against the negotiated data chunk type"),
+            f"peer sent {kind} against the negotiation (RFC 8260)",
+        )
+
     def _handle_data(self, chunk: DataChunk | IDataChunk, now: float) -> bool:
         """One DATA or I-DATA chunk; True if the packet counts as carrying data (SACK timing)."""
         tracker = self._tracker
@@ -838,11 +845,7 @@ class Association:
         if (type(chunk) is IDataChunk) is not self._interleaving:
             # RFC 8260 section 2.2.1: DATA when I-DATA was negotiated, or I-DATA when it was
             # not, is a protocol violation that aborts the association.
-            kind = "I-DATA" if type(chunk) is IDataChunk else "DATA"
-            self._abort_with(
-                ProtocolViolationCause(f"{kind} chunk against the negotiated data chunk type"),
-                f"peer sent {kind} against the negotiation (RFC 8260)",
-            )
+            self._abort_wrong_data_kind("I-DATA" if type(chunk) is IDataChunk else "DATA")
             return False
         if self.state == _S.COOKIE_ECHOED:
             # DATA with our verification tag shows the peer accepted our COOKIE ECHO (RFC
@@ -967,10 +970,7 @@ class Association:
         if (type(chunk) is IForwardTsnChunk) is not self._interleaving:
             # RFC 8260 section 2.3.1: the wrong kind of FORWARD TSN is a protocol violation.
             kind = "I-FORWARD-TSN" if type(chunk) is IForwardTsnChunk else "FORWARD-TSN"
-            self._abort_with(
-                ProtocolViolationCause(f"{kind} chunk against the negotiated data chunk type"),
-                f"peer sent {kind} against the negotiation (RFC 8260)",
-            )
+            self._abort_wrong_data_kind(kind)
             return False
         new_cum = unwrap_tsn(chunk.new_cumulative_tsn, tracker.cumulative_tsn)
         if new_cum > tracker.highest_received + 0x10000 + self._options.a_rwnd:
